@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "worktrail-git",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "worktrail-git", targets: ["worktrail-git"]),
+        // The Hub client knows nothing of git, so integrations for other source types can use it.
+        .library(name: "WorkTrailHub", targets: ["WorkTrailHub"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "Clibgit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
+        ),
+        .target(name: "Git", dependencies: ["Clibgit2"]),
+        .target(name: "WorkTrailHub"),
+        .target(name: "StandInHub"),
+        .target(name: "GitSync", dependencies: ["Git", "WorkTrailHub", "CSQLite"]),
+        .target(name: "WorkTrailGitCLI", dependencies: ["GitSync", "WorkTrailHub"]),
+        .executableTarget(name: "worktrail-git", dependencies: ["WorkTrailGitCLI"]),
+        .testTarget(name: "GitTests", dependencies: ["Git"]),
+        .testTarget(name: "WorkTrailHubTests", dependencies: ["WorkTrailHub", "StandInHub"]),
+        .testTarget(name: "GitSyncTests", dependencies: ["GitSync", "Git", "StandInHub"]),
+        .testTarget(name: "CLITests", dependencies: ["StandInHub"]),
+    ]
+)

@@ -1,0 +1,314 @@
+import Foundation
+import WorkTrailHub
+
+/// What the checkpoint knows of one commit.
+enum CommitState: String, CaseIterable {
+    /// Built and waiting in the outbox.
+    case pending
+    /// Sent in a batch whose answer has not been recorded: if the process died, the Hub may or
+    /// may not have stored it.
+    case sending
+    /// Stored by the Hub, with the id it gave.
+    case delivered
+    /// Refused by the Hub as invalid; kept with the Hub's reason.
+    case rejected
+}
+
+/// An entry built from a commit, as it waits in the outbox.
+struct QueuedEntry: Equatable {
+    var commitID: String
+    var entry: HubEntry
+    var authorEmail: String
+}
+
+/// Why the checkpoint cannot be used.
+enum CheckpointError: Error, CustomStringConvertible {
+    case unreadable(path: String, detail: String)
+    case foreign(path: String)
+    case newerVersion(path: String, version: Int)
+    case diskFull(path: String)
+    case failed(path: String, detail: String)
+
+    var description: String {
+        switch self {
+        case .unreadable(let path, let detail):
+            return "the checkpoint \(path) cannot be read (\(detail)). Move it aside and run"
+                + " 'worktrail-git resync' to rebuild what the Hub holds, or restore it from a backup."
+        case .foreign(let path):
+            return "\(path) is not a worktrail-git checkpoint. Move it aside and run"
+                + " 'worktrail-git resync' to rebuild what the Hub holds."
+        case .newerVersion(let path, let version):
+            return "the checkpoint \(path) was written by a newer worktrail-git (format \(version));"
+                + " update worktrail-git."
+        case .diskFull(let path):
+            return "the disk holding \(path) is full; nothing of this run was recorded. Free some space and run again."
+        case .failed(let path, let detail):
+            return "the checkpoint \(path) could not be updated: \(detail)"
+        }
+    }
+}
+
+/// The local record of what has been scanned and delivered, kept in a SQLite file.
+///
+/// Every change is one transaction, so a process killed at any moment leaves the file as it
+/// was before or after the change. SQLite's locking keeps concurrent processes apart.
+final class CheckpointStore {
+    /// Marks the file as ours (`PRAGMA application_id`, "WTG1"), so a foreign one is recognised.
+    private static let applicationID: Int64 = 0x5754_4731
+    private static let formatVersion: Int64 = 1
+
+    let path: String
+    private let database: SQLiteDatabase
+    private let encoder = JSONEncoder()
+    private let decoder = JSONDecoder()
+
+    /// Opens the checkpoint at `path`, creating it (and its directory) when it does not exist.
+    init(path: String) throws(CheckpointError) {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            database = try SQLiteDatabase(path: path, create: true)
+        } catch {
+            throw .unreadable(path: path, detail: Self.describe(error))
+        }
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        try wrap { try prepareSchema() }
+    }
+
+    private func prepareSchema() throws {
+        let applicationID = try database.query("PRAGMA application_id") { $0.int(0) }.first ?? 0
+        let version = try database.query("PRAGMA user_version") { $0.int(0) }.first ?? 0
+        let tableCount = try database.query("SELECT count(*) FROM sqlite_master") { $0.int(0) }.first ?? 0
+
+        if applicationID == 0 && tableCount == 0 {
+            try database.execute("PRAGMA journal_mode = WAL")
+            try database.transaction {
+                try database.execute(
+                    """
+                    PRAGMA application_id = \(Self.applicationID);
+                    PRAGMA user_version = \(Self.formatVersion);
+                    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    CREATE TABLE IF NOT EXISTS tips (ref TEXT PRIMARY KEY, commit_id TEXT NOT NULL);
+                    CREATE TABLE IF NOT EXISTS commits (
+                        commit_id TEXT PRIMARY KEY,
+                        state TEXT NOT NULL,
+                        entry TEXT NOT NULL,
+                        author_time INTEGER NOT NULL,
+                        author_email TEXT NOT NULL,
+                        hub_id INTEGER,
+                        batch INTEGER,
+                        reason TEXT,
+                        updated_at REAL NOT NULL
+                    );
+                    CREATE INDEX IF NOT EXISTS commits_by_state ON commits (state, author_time, commit_id);
+                    """
+                )
+            }
+        } else if applicationID != Self.applicationID {
+            throw CheckpointError.foreign(path: path)
+        } else if version > Self.formatVersion {
+            throw CheckpointError.newerVersion(path: path, version: Int(version))
+        }
+        try database.execute("PRAGMA synchronous = NORMAL")
+    }
+
+    // MARK: - Scan state
+
+    /// The branch tips recorded by the last scan, and the settings it was made with.
+    func lastScan() throws(CheckpointError) -> (fingerprint: String?, tips: [String: String]) {
+        try wrap {
+            let fingerprint = try meta("scan_fingerprint")
+            let rows = try database.query("SELECT ref, commit_id FROM tips") { ($0.text(0) ?? "", $0.text(1) ?? "") }
+            return (fingerprint, Dictionary(rows, uniquingKeysWith: { first, _ in first }))
+        }
+    }
+
+    /// Which of `commitIDs` the checkpoint already knows, in any state.
+    func known(_ commitIDs: [String]) throws(CheckpointError) -> Set<String> {
+        try wrap {
+            let statement = try database.prepare("SELECT 1 FROM commits WHERE commit_id = ?")
+            var known = Set<String>()
+            for id in commitIDs {
+                try statement.rebind([.text(id)])
+                if try statement.step() { known.insert(id) }
+            }
+            return known
+        }
+    }
+
+    /// Records a scan in one transaction: the new entries join the outbox and the tips replace
+    /// the old ones. Entries for commits the checkpoint already knows are left as they are.
+    ///
+    /// - Returns: how many entries were added.
+    @discardableResult
+    func recordScan(entries: [QueuedEntry], tips: [String: String], fingerprint: String) throws(CheckpointError) -> Int {
+        try wrap {
+            try database.transaction {
+                let now = Date().timeIntervalSince1970
+                let insert = try database.prepare(
+                    """
+                    INSERT OR IGNORE INTO commits (commit_id, state, entry, author_time, author_email, updated_at)
+                    VALUES (?, 'pending', ?, ?, ?, ?)
+                    """
+                )
+                var added = 0
+                for queued in entries {
+                    let json = String(decoding: try encoder.encode(queued.entry), as: UTF8.self)
+                    try insert.rebind([
+                        .text(queued.commitID), .text(json), .integer(queued.entry.time),
+                        .text(queued.authorEmail), .real(now),
+                    ])
+                    while try insert.step() {}
+                    added += database.changes
+                }
+                try database.run("DELETE FROM tips")
+                let tip = try database.prepare("INSERT INTO tips (ref, commit_id) VALUES (?, ?)")
+                for (ref, commit) in tips {
+                    try tip.rebind([.text(ref), .text(commit)])
+                    while try tip.step() {}
+                }
+                try setMeta("scan_fingerprint", fingerprint)
+                return added
+            }
+        }
+    }
+
+    // MARK: - Outbox
+
+    /// The oldest entries waiting in the outbox, by author time.
+    func pending(limit: Int) throws(CheckpointError) -> [QueuedEntry] {
+        try entries(in: .pending, limit: limit)
+    }
+
+    func entries(in state: CommitState, limit: Int = Int.max) throws(CheckpointError) -> [QueuedEntry] {
+        try wrap {
+            try database.query(
+                """
+                SELECT commit_id, entry, author_email FROM commits WHERE state = ?
+                ORDER BY author_time, commit_id LIMIT ?
+                """,
+                [.text(state.rawValue), .integer(Int64(min(limit, Int(Int64.max))))]
+            ) { row throws(SQLiteError) in
+                let json = Data((row.text(1) ?? "").utf8)
+                guard let entry = try? decoder.decode(HubEntry.self, from: json) else {
+                    throw SQLiteError(code: 11, message: "an outbox entry is not valid JSON", operation: "read outbox")
+                }
+                return QueuedEntry(commitID: row.text(0) ?? "", entry: entry, authorEmail: row.text(2) ?? "")
+            }
+        }
+    }
+
+    /// Marks entries as sent in batch `batch`, before the request leaves: should the process die
+    /// before the answer is recorded, they are known to have an unknown outcome.
+    func markSending(_ commitIDs: [String], batch: Int64) throws(CheckpointError) {
+        try update(commitIDs, set: "state = 'sending', batch = ?", [.integer(batch)])
+    }
+
+    /// Records the ids the Hub gave; those commits are delivered for good.
+    func markDelivered(_ delivered: [(commitID: String, hubID: Int)]) throws(CheckpointError) {
+        try wrap {
+            try database.transaction {
+                let now = Date().timeIntervalSince1970
+                let statement = try database.prepare(
+                    "UPDATE commits SET state = 'delivered', hub_id = ?, entry = '', reason = NULL, updated_at = ?"
+                        + " WHERE commit_id = ?"
+                )
+                for item in delivered {
+                    try statement.rebind([.integer(Int64(item.hubID)), .real(now), .text(item.commitID)])
+                    while try statement.step() {}
+                }
+            }
+        }
+    }
+
+    /// Puts entries back in the outbox, to be sent on a later run.
+    func markPending(_ commitIDs: [String]) throws(CheckpointError) {
+        try update(commitIDs, set: "state = 'pending', batch = NULL", [])
+    }
+
+    /// Moves entries the Hub refused as invalid out of the outbox, with the Hub's reason.
+    func markRejected(_ commitIDs: [String], reason: String) throws(CheckpointError) {
+        try update(commitIDs, set: "state = 'rejected', reason = ?", [.text(reason)])
+    }
+
+    /// A number that no earlier batch of this checkpoint used.
+    func nextBatchNumber() throws(CheckpointError) -> Int64 {
+        try wrap {
+            try database.transaction {
+                let next = (Int64(try meta("last_batch") ?? "0") ?? 0) + 1
+                try setMeta("last_batch", String(next))
+                return next
+            }
+        }
+    }
+
+    private func update(_ commitIDs: [String], set assignments: String, _ values: [SQLiteValue]) throws(CheckpointError) {
+        try wrap {
+            try database.transaction {
+                let now = Date().timeIntervalSince1970
+                let statement = try database.prepare(
+                    "UPDATE commits SET \(assignments), updated_at = ? WHERE commit_id = ?"
+                )
+                for id in commitIDs {
+                    try statement.rebind(values + [.real(now), .text(id)])
+                    while try statement.step() {}
+                }
+            }
+        }
+    }
+
+    // MARK: - Status and reset
+
+    /// How many commits are in each state.
+    func counts() throws(CheckpointError) -> [CommitState: Int] {
+        try wrap {
+            let rows = try database.query("SELECT state, count(*) FROM commits GROUP BY state") { row in
+                (CommitState(rawValue: row.text(0) ?? ""), Int(row.int(1)))
+            }
+            var counts: [CommitState: Int] = [:]
+            for case let (state?, count) in rows { counts[state] = count }
+            return counts
+        }
+    }
+
+    /// Forgets every commit and tip, so that the next scan starts from nothing.
+    func forgetEverything() throws(CheckpointError) {
+        try wrap {
+            try database.transaction {
+                try database.execute("DELETE FROM commits; DELETE FROM tips; DELETE FROM meta WHERE key = 'scan_fingerprint'")
+            }
+        }
+    }
+
+    func meta(_ key: String) throws -> String? {
+        try database.query("SELECT value FROM meta WHERE key = ?", [.text(key)]) { $0.text(0) }.first ?? nil
+    }
+
+    func setMeta(_ key: String, _ value: String?) throws {
+        if let value {
+            try database.run("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [.text(key), .text(value)])
+        } else {
+            try database.run("DELETE FROM meta WHERE key = ?", [.text(key)])
+        }
+    }
+
+    /// Runs store code, turning SQLite's errors into ones that name the file and the way out.
+    private func wrap<Result>(_ body: () throws -> Result) throws(CheckpointError) -> Result {
+        do {
+            return try body()
+        } catch let error as CheckpointError {
+            throw error
+        } catch let error as SQLiteError where error.isCorrupt {
+            throw .unreadable(path: path, detail: error.message)
+        } catch let error as SQLiteError where error.isDiskFull {
+            throw .diskFull(path: path)
+        } catch {
+            throw .failed(path: path, detail: Self.describe(error))
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        (error as? SQLiteError)?.message ?? (error as NSError).localizedDescription
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import Git
+import WorkTrailHub
+
+/// Why a repository cannot be synced as configured; each message says what to change.
+public struct SettingsError: Error, CustomStringConvertible {
+    public let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
+/// How one repository's commits become entries: read from its git configuration.
+///
+/// | key | meaning | default |
+/// | --- | --- | --- |
+/// | `user.email`, `worktrail.email` (repeatable) | whose commits are the user's own | |
+/// | `worktrail.privacy` | `private` or `company` | `private` |
+/// | `worktrail.employeeId` | the Hub employee the entries belong to | none |
+/// | `worktrail.linkTemplate` | commit link, with `{sha}` and `{repo}` | from the `origin` remote |
+/// | `worktrail.forge` | link style for a self-hosted forge | from the host name |
+/// | `worktrail.refs` (repeatable) | the references scanned, as globs | `refs/heads/*` |
+/// | `worktrail.merges` | whether merge commits are entries | `true` |
+/// | `worktrail.hubUrl` | the Hub's base URL | `https://worktrail.net` |
+struct RepositorySettings {
+    var repositoryName: String
+    /// Makes commit links; holds the reason instead when no link can be made, which is only an
+    /// error once there is a commit to deliver.
+    var linker: Result<CommitLinker, CommitLinkError>
+    var privacy: Privacy
+    var employeeID: Int?
+    /// The author e-mails (lowercased, after the mailmap) whose commits are taken; nil for all.
+    var authorEmails: Set<String>?
+    var refGlobs: [String]
+    var includeMerges: Bool
+    /// `worktrail.hubUrl`, when set.
+    var hubURL: String?
+
+    /// The longest summary sent, in characters; longer subjects are cut with an ellipsis.
+    static let summaryLimit = 1000
+
+    /// Identifies the choices that decide which commits a scan takes. When it changes, the
+    /// recorded branch tips no longer describe what was taken, and the next scan starts over
+    /// (commits already recorded are still recognised).
+    var fingerprint: String {
+        let emails = authorEmails.map { $0.sorted().joined(separator: ",") } ?? "*"
+        return "v1|authors=\(emails)|refs=\(refGlobs.joined(separator: ","))|merges=\(includeMerges)"
+    }
+
+    static func read(
+        repository: Repository,
+        configuration: Configuration,
+        allAuthors: Bool
+    ) throws -> RepositorySettings {
+        let remote = try remoteURL(of: repository)
+        let name = repositoryName(repository: repository, remote: remote)
+        let template = try configuration.string("worktrail.linkTemplate")
+        let forge = try configuration.string("worktrail.forge")
+        let linker = Result { () throws(CommitLinkError) in
+            try CommitLinker(remoteURL: remote, template: template, forge: forge, repositoryName: name)
+        }
+
+        let privacyText = try configuration.string("worktrail.privacy") ?? Privacy.private.rawValue
+        guard let privacy = Privacy(rawValue: privacyText.lowercased()) else {
+            throw SettingsError(
+                "git config worktrail.privacy is '\(privacyText)'; set it to 'private' or 'company'"
+            )
+        }
+
+        var employeeID: Int?
+        if let text = try configuration.string("worktrail.employeeId") {
+            guard let id = Int(text.trimmingCharacters(in: .whitespaces)), id > 0 else {
+                throw SettingsError("git config worktrail.employeeId is '\(text)'; it must be a Hub employee id (a number)")
+            }
+            employeeID = id
+        }
+
+        var authorEmails: Set<String>?
+        if !allAuthors {
+            guard let own = try configuration.string("user.email"), !own.isEmpty else {
+                throw SettingsError(
+                    "git config user.email is not set, so your own commits cannot be told apart;"
+                        + " set it (git config user.email you@example.com) or pass --all-authors"
+                )
+            }
+            let aliases = try configuration.strings("worktrail.email")
+            authorEmails = Set(([own] + aliases).map { $0.lowercased() })
+        }
+
+        let refs = try configuration.strings("worktrail.refs").filter { !$0.isEmpty }
+        return RepositorySettings(
+            repositoryName: name,
+            linker: linker,
+            privacy: privacy,
+            employeeID: employeeID,
+            authorEmails: authorEmails,
+            refGlobs: refs.isEmpty ? ["refs/heads/*"] : refs,
+            includeMerges: try configuration.bool("worktrail.merges") ?? true,
+            hubURL: try configuration.string("worktrail.hubUrl")
+        )
+    }
+
+    /// The `origin` remote's URL, or the only remote's when there is no `origin`.
+    private static func remoteURL(of repository: Repository) throws -> String? {
+        if let origin = try repository.remoteURL(named: "origin") { return origin }
+        let names = try repository.remoteNames()
+        guard names.count == 1, let only = names.first else { return nil }
+        return try repository.remoteURL(named: only)
+    }
+
+    /// The name shown in summaries: the remote's repository name, else the directory's.
+    static func repositoryName(repository: Repository, remote: String?) -> String {
+        if let remote, let parsed = RemoteURL(remote), !parsed.repositoryName.isEmpty {
+            return parsed.repositoryName
+        }
+        let directory: String
+        if let workingDirectory = repository.workingDirectory {
+            directory = workingDirectory
+        } else {
+            let common = repository.commonDirectory
+            directory = (common as NSString).lastPathComponent == ".git"
+                ? (common as NSString).deletingLastPathComponent : common
+        }
+        let base = (directory as NSString).lastPathComponent
+        return base.hasSuffix(".git") ? String(base.dropLast(4)) : base
+    }
+
+    /// The entry for one commit.
+    ///
+    /// - Throws: `CommitLinkError` when no commit link can be made for this repository.
+    func entry(for commit: Commit) throws(CommitLinkError) -> HubEntry {
+        HubEntry(
+            employeeID: employeeID,
+            time: commit.authorTime,
+            sourceType: .scm,
+            summary: summary(for: commit.subject),
+            link: try linker.get().link(for: commit.id.hex),
+            privacy: privacy
+        )
+    }
+
+    /// `<repository>: <subject>`, cut on a character boundary when very long.
+    func summary(for subject: String) -> String {
+        let text = subject.isEmpty ? "(no commit message)" : subject
+        let summary = "\(repositoryName): \(text)"
+        guard summary.count > Self.summaryLimit else { return summary }
+        return String(summary.prefix(Self.summaryLimit - 1)) + "…"
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Git
+
+/// What a scan found.
+struct ScanResult {
+    /// Entries for commits the checkpoint did not know, oldest first.
+    var entries: [QueuedEntry]
+    /// The tips the scan covered, by reference name; recorded so the next scan starts there.
+    var tips: [String: String]
+    var fingerprint: String
+    /// How many commits were read.
+    var commitsRead: Int
+    /// True when nothing changed since the last scan, so no commit was read.
+    var upToDate: Bool
+}
+
+/// Finds the commits that are new since the last scan and builds their entries.
+struct Scanner {
+    let repository: Repository
+    let settings: RepositorySettings
+    let mailmap: Mailmap
+    /// The e-mails whose commits are taken, each also as the mailmap rewrites it; nil for all.
+    private let authorEmails: Set<String>?
+
+    init(repository: Repository, settings: RepositorySettings, mailmap: Mailmap) {
+        self.repository = repository
+        self.settings = settings
+        self.mailmap = mailmap
+        authorEmails = settings.authorEmails.map { emails in
+            emails.union(emails.map { mailmap.resolve(Mailmap.Identity(name: "", email: $0)).email.lowercased() })
+        }
+    }
+
+    /// The commits to scan from: the references matching the configured globs, plus every
+    /// worktree's `HEAD` (a detached `HEAD` holds commits no branch may have).
+    func currentTips() throws -> [String: String] {
+        var tips: [String: String] = [:]
+        for glob in settings.refGlobs {
+            for (name, commit) in try repository.references(matching: glob) {
+                tips[name] = commit.hex
+            }
+        }
+        if let head = try repository.headCommit() {
+            tips["HEAD"] = head.hex
+        }
+        for (name, commit) in worktreeHeads() {
+            tips[name] = commit
+        }
+        return tips
+    }
+
+    /// Detached `HEAD`s of every worktree, read from their `HEAD` files: `<common>/HEAD` and
+    /// `<common>/worktrees/<name>/HEAD`. A `HEAD` naming a branch is covered by the branches.
+    private func worktreeHeads() -> [String: String] {
+        let common = repository.commonDirectory
+        var files = [("worktree:main", (common as NSString).appendingPathComponent("HEAD"))]
+        let worktrees = (common as NSString).appendingPathComponent("worktrees")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: worktrees)) ?? [] {
+            files.append(("worktree:\(name)", "\(worktrees)/\(name)/HEAD"))
+        }
+        var heads: [String: String] = [:]
+        for (name, path) in files {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+                  let id = ObjectID(hex: text.trimmingCharacters(in: .whitespacesAndNewlines))
+            else { continue }
+            heads[name] = id.hex
+        }
+        return heads
+    }
+
+    /// Scans what is new since `previous`, asking `isKnown` which commits were recorded before.
+    ///
+    /// When the settings are unchanged, only commits reachable from the current tips and not
+    /// from the previous ones are read. Otherwise, or when that walk fails (a shallow boundary,
+    /// say), the whole history is read and `isKnown` sorts out what was recorded.
+    func scan(
+        previous: (fingerprint: String?, tips: [String: String]),
+        isKnown: ([String]) throws -> Set<String>
+    ) throws -> ScanResult {
+        let tips = try currentTips()
+        let fingerprint = settings.fingerprint
+        let sameSettings = previous.fingerprint == fingerprint
+        if sameSettings && previous.tips == tips {
+            return ScanResult(entries: [], tips: tips, fingerprint: fingerprint, commitsRead: 0, upToDate: true)
+        }
+
+        let tipIDs = Set(tips.values).compactMap { ObjectID(hex: $0) }
+        var candidates: [Commit] = []
+        var commitsRead = 0
+        let incremental: [ObjectID]? = sameSettings && !previous.tips.isEmpty
+            ? try? repository.commitIDs(
+                reachableFrom: tipIDs,
+                excluding: Set(previous.tips.values).compactMap { ObjectID(hex: $0) }
+            )
+            : nil
+        if let incremental {
+            for id in incremental {
+                let commit = try repository.commit(id)
+                commitsRead += 1
+                if takes(commit) { candidates.append(commit) }
+            }
+        } else {
+            try repository.forEachCommit(reachableFrom: tipIDs) { commit in
+                commitsRead += 1
+                if takes(commit) { candidates.append(commit) }
+            }
+        }
+
+        let known = try isKnown(candidates.map(\.id.hex))
+        let entries = try candidates
+            .filter { !known.contains($0.id.hex) }
+            .sorted { ($0.authorTime, $0.id.hex) < ($1.authorTime, $1.id.hex) }
+            .map { commit throws(CommitLinkError) in
+                QueuedEntry(
+                    commitID: commit.id.hex,
+                    entry: try settings.entry(for: commit),
+                    authorEmail: mailmap.resolve(commit.author).email
+                )
+            }
+        return ScanResult(entries: entries, tips: tips, fingerprint: fingerprint, commitsRead: commitsRead, upToDate: false)
+    }
+
+    /// Whether a commit becomes an entry: merges as configured, and authors by e-mail after
+    /// the mailmap (compared without regard to case).
+    private func takes(_ commit: Commit) -> Bool {
+        if commit.isMerge && !settings.includeMerges { return false }
+        guard let emails = authorEmails else { return true }
+        return emails.contains(mailmap.resolve(commit.author).email.lowercased())
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+
+/// The request line and headers of one HTTP/1.x request, before its body is read.
+struct HTTPRequestHead: Sendable {
+    var method: String
+    /// The request target as sent, path and query together (`/rest/employees/?page=2`).
+    var target: String
+    /// The path part of the target, without the query.
+    var path: String
+    /// The raw query string after `?`, or an empty string.
+    var rawQuery: String
+    /// `HTTP/1.1` or `HTTP/1.0`.
+    var version: String
+    /// Header names lowercased; a header sent several times has its values joined by `", "`.
+    var headers: [String: String]
+
+    /// The value of a header, looked up case-insensitively.
+    func header(_ name: String) -> String? {
+        headers[name.lowercased()]
+    }
+
+    /// Whether the connection stays open after this request: HTTP/1.1 defaults to keep-alive, HTTP/1.0 to close.
+    var wantsKeepAlive: Bool {
+        let tokens = (header("connection") ?? "").lowercased().split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        if tokens.contains("close") { return false }
+        if version == "HTTP/1.0" { return tokens.contains("keep-alive") }
+        return true
+    }
+
+    /// Whether the body is sent with chunked transfer coding.
+    var isChunked: Bool {
+        (header("transfer-encoding") ?? "").lowercased().contains("chunked")
+    }
+
+    /// Whether the client waits for `100 Continue` before sending its body (libcurl does this for large bodies).
+    var expectsContinue: Bool {
+        (header("expect") ?? "").lowercased() == "100-continue"
+    }
+}
+
+/// Why a request could not be read; each case maps to the status the server answers before closing.
+enum HTTPParseError: Error, Equatable {
+    case malformed(String)
+    case tooLarge
+    case unsupportedTransferEncoding
+
+    /// The HTTP status to answer with.
+    var status: Int {
+        switch self {
+        case .malformed: return 400
+        case .tooLarge: return 413
+        case .unsupportedTransferEncoding: return 501
+        }
+    }
+}
+
+/// Parsers for the pieces of an HTTP request: the head, query strings and form bodies.
+enum HTTPParsing {
+    /// Parses the bytes of a request head (request line and headers, without the blank line that ends them).
+    static func parseHead(_ bytes: ArraySlice<UInt8>) throws -> HTTPRequestHead {
+        // Header bytes are ASCII in practice; ISO Latin 1 maps any stray byte to one character without failing.
+        guard let text = String(bytes: bytes, encoding: .isoLatin1) else {
+            throw HTTPParseError.malformed("unreadable head")
+        }
+        var lines = text.components(separatedBy: "\r\n")
+        let requestLine = lines.removeFirst().split(separator: " ", omittingEmptySubsequences: true)
+        guard requestLine.count == 3 else { throw HTTPParseError.malformed("bad request line") }
+        let version = String(requestLine[2])
+        guard version == "HTTP/1.1" || version == "HTTP/1.0" else {
+            throw HTTPParseError.malformed("unsupported version \(version)")
+        }
+        let target = String(requestLine[1])
+        var headers: [String: String] = [:]
+        for line in lines where !line.isEmpty {
+            guard let colon = line.firstIndex(of: ":") else { throw HTTPParseError.malformed("bad header line") }
+            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            guard !name.isEmpty else { throw HTTPParseError.malformed("empty header name") }
+            if let existing = headers[name] {
+                headers[name] = existing + ", " + value
+            } else {
+                headers[name] = value
+            }
+        }
+        let path: String
+        let rawQuery: String
+        if let question = target.firstIndex(of: "?") {
+            path = String(target[..<question])
+            rawQuery = String(target[target.index(after: question)...])
+        } else {
+            path = target
+            rawQuery = ""
+        }
+        return HTTPRequestHead(
+            method: String(requestLine[0]), target: target, path: path, rawQuery: rawQuery,
+            version: version, headers: headers
+        )
+    }
+
+    /// Decodes `application/x-www-form-urlencoded` text (a body or a query string) into fields.
+    ///
+    /// `+` means space and `%XX` is a byte; bytes are then read as UTF-8. When a name repeats, the last value wins.
+    static func parseForm<Bytes: Collection>(_ bytes: Bytes) -> [String: String] where Bytes.Element == UInt8 {
+        var fields: [String: String] = [:]
+        for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            if let equals = pair.firstIndex(of: UInt8(ascii: "=")) {
+                let name = formDecode(pair[..<equals])
+                fields[name] = formDecode(pair[pair.index(after: equals)...])
+            } else {
+                fields[formDecode(pair)] = ""
+            }
+        }
+        return fields
+    }
+
+    /// Decodes a query string into fields, with the same rules as a form body.
+    static func parseQuery(_ query: String) -> [String: String] {
+        parseForm(Array(query.utf8))
+    }
+
+    /// Decodes one form-encoded name or value; a `%` not followed by two hex digits is kept as it is.
+    static func formDecode<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "+") {
+                output.append(UInt8(ascii: " "))
+            } else if byte == UInt8(ascii: "%") {
+                let first = bytes.index(after: index)
+                if first != bytes.endIndex, bytes.index(after: first) != bytes.endIndex,
+                    let high = hexValue(bytes[first]), let low = hexValue(bytes[bytes.index(after: first)]) {
+                    output.append(high << 4 | low)
+                    index = bytes.index(after: bytes.index(after: first))
+                    continue
+                }
+                output.append(byte)
+            } else {
+                output.append(byte)
+            }
+            index = bytes.index(after: index)
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Encodes fields as a form body, the way a browser would; used by tests and helpers.
+    static func formEncode(_ fields: [(String, String)]) -> String {
+        fields.map { formEncodeComponent($0.0) + "=" + formEncodeComponent($0.1) }.joined(separator: "&")
+    }
+
+    /// Percent-encodes everything but unreserved characters, and writes spaces as `+`.
+    static func formEncodeComponent(_ text: String) -> String {
+        var output = ""
+        output.reserveCapacity(text.utf8.count)
+        let hexDigits = Array("0123456789ABCDEF")
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                UInt8(ascii: "_"), UInt8(ascii: "*"):
+                output.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: " "):
+                output += "+"
+            default:
+                output += "%"
+                output.append(hexDigits[Int(byte >> 4)])
+                output.append(hexDigits[Int(byte & 0x0F)])
+            }
+        }
+        return output
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    /// The reason phrase for a status code, for the status line.
+    static func reasonPhrase(_ status: Int) -> String {
+        switch status {
+        case 100: return "Continue"
+        case 200: return "OK"
+        case 201: return "Created"
+        case 204: return "No Content"
+        case 301: return "Moved Permanently"
+        case 400: return "Bad Request"
+        case 401: return "Unauthorized"
+        case 403: return "Forbidden"
+        case 404: return "Not Found"
+        case 405: return "Method Not Allowed"
+        case 408: return "Request Timeout"
+        case 413: return "Payload Too Large"
+        case 429: return "Too Many Requests"
+        case 500: return "Internal Server Error"
+        case 501: return "Not Implemented"
+        case 502: return "Bad Gateway"
+        case 503: return "Service Unavailable"
+        case 504: return "Gateway Timeout"
+        default: return "Status \(status)"
+        }
+    }
+}

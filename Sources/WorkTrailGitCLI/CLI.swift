@@ -1,0 +1,84 @@
+import Foundation
+import GitSync
+import WorkTrailHub
+
+/// The `worktrail-git` command line: parses the arguments, runs one command, renders errors.
+public enum CLI {
+    public static let version = "0.1.0"
+
+    static let usage = """
+        usage: worktrail-git <command> [options]
+
+        commands:
+          sync      deliver new commits to the Hub (--dry-run shows them instead)
+          resync    delete everything this app stored in the Hub and deliver it all again
+          status    show what the checkpoint of each repository holds
+          version   print the version
+
+        Run 'worktrail-git help <command>' for a command's options.
+        """
+
+    /// Runs the command line and returns the process's exit status: 0 on success, 1 when the
+    /// work failed, 64 for a mistake in the command line.
+    public static func run(_ arguments: [String], environment: [String: String]) async -> Int32 {
+        let console = Console()
+        do {
+            try await dispatch(arguments, environment: environment, console: console)
+            return 0
+        } catch let error as UsageError {
+            console.error("\(error)")
+            console.error("Run 'worktrail-git help' for usage.")
+            return 64
+        } catch let error as ExitStatus {
+            return error.code
+        } catch {
+            console.error("\(error)")
+            return 1
+        }
+    }
+
+    private static func dispatch(_ arguments: [String], environment: [String: String], console: Console) async throws {
+        guard let command = arguments.first else {
+            console.output(usage)
+            throw ExitStatus(code: 64)
+        }
+        let rest = Array(arguments.dropFirst())
+        switch command {
+        case "sync":
+            try await SyncCommand(rest, environment: environment).run(console: console)
+        case "resync":
+            try await ResyncCommand(rest, environment: environment).run(console: console)
+        case "status":
+            try StatusCommand(rest).run(console: console)
+        case "version", "--version":
+            console.output("worktrail-git \(version)")
+        case "help", "--help", "-h":
+            console.output(rest.first.flatMap(help(for:)) ?? usage)
+        default:
+            throw UsageError("unknown command '\(command)'")
+        }
+    }
+
+    static func help(for command: String) -> String? {
+        switch command {
+        case "sync": SyncCommand.usage
+        case "resync": ResyncCommand.usage
+        case "status": StatusCommand.usage
+        default: nil
+        }
+    }
+}
+
+/// Standard output for results, standard error for messages, each line prefixed on stderr.
+struct Console {
+    func output(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    func error(_ message: String) {
+        FileHandle.standardError.write(Data("worktrail-git: \(message)\n".utf8))
+    }
+
+    /// Whether standard input is a terminal someone can answer a question on.
+    var isInteractive: Bool { isatty(0) == 1 && isatty(2) == 1 }
+}
