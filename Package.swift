@@ -23,12 +23,14 @@ let package = Package(
         .target(name: "Git", dependencies: ["Clibgit2"]),
         .target(name: "WorkTrailHub"),
         .target(name: "StandInHub"),
+        // Helpers for the test suites and benchmarks: git fixtures and process running.
+        .target(name: "TestSupport"),
         .target(name: "GitSync", dependencies: ["Git", "WorkTrailHub", "CSQLite"]),
         .target(name: "WorkTrailGitCLI", dependencies: ["GitSync", "WorkTrailHub"]),
         .executableTarget(name: "worktrail-git", dependencies: ["WorkTrailGitCLI"]),
-        .testTarget(name: "GitTests", dependencies: ["Git"]),
+        .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"]),
         .testTarget(name: "WorkTrailHubTests", dependencies: ["WorkTrailHub", "StandInHub"]),
-        .testTarget(name: "GitSyncTests", dependencies: ["GitSync", "Git", "StandInHub"]),
-        .testTarget(name: "CLITests", dependencies: ["StandInHub"]),
+        .testTarget(name: "GitSyncTests", dependencies: ["GitSync", "Git", "StandInHub", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["worktrail-git", "StandInHub", "TestSupport"]),
     ]
 )

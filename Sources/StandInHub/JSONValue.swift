@@ -44,11 +44,11 @@ extension StandInHub {
         /// Classifies a number by its storage type: `JSONSerialization` stores booleans as `c`, integers as
         /// `i`/`l`/`q` and anything written with a fraction or exponent as `d`.
         private init(number: NSNumber) {
-            let type = String(cString: number.objCType)
-            switch type {
-            case "c", "B":
+            // Only the first character of the type encoding matters; reading it avoids making a String per number.
+            switch UInt8(bitPattern: number.objCType.pointee) {
+            case UInt8(ascii: "c"), UInt8(ascii: "B"):
                 self = .bool(number.boolValue)
-            case "d", "f":
+            case UInt8(ascii: "d"), UInt8(ascii: "f"):
                 self = .double(number.doubleValue)
             default:
                 if let exact = Int(exactly: number.int64Value), number.doubleValue == Double(exact) {

@@ -160,7 +160,8 @@ extension StandInHub {
         valid.reserveCapacity(batch.count)
         for (index, value) in batch.enumerated() {
             do {
-                valid.append(try Self.validateEntry(value, configuration: configuration, knownEmployees: knownEmployees))
+                let entry = try Self.validateEntry(value, configuration: configuration, knownEmployees: knownEmployees)
+                valid.append(entry)
             } catch {
                 return Self.invalidModel("entry \(index) is invalid: \(error.field) \(error.problem)", error,
                                          status: status)
@@ -236,7 +237,8 @@ extension StandInHub {
         }
         let srctype = try requiredString("srctype")
         guard sourceTypes.contains(srctype) else {
-            throw FieldError(field: "srctype", problem: "must be one of " + sourceTypes.sorted().joined(separator: ", "))
+            let allowed = sourceTypes.sorted().joined(separator: ", ")
+            throw FieldError(field: "srctype", problem: "must be one of \(allowed)")
         }
         let summary = try requiredString("summary")
         if configuration.poisonedSummaries.contains(summary) {

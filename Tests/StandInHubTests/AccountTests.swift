@@ -50,7 +50,8 @@ struct AccountTests {
 
     @Test("the company route answers the configured company")
     func company() async throws {
-        let hub = try startedHub(.init(credentials: testCredentials, company: ["id": 5, "name": "Acme", "slug": "acme"]))
+        let acme: StandInHub.JSONValue = ["id": 5, "name": "Acme", "slug": "acme"]
+        let hub = try startedHub(.init(credentials: testCredentials, company: acme))
         defer { hub.stop() }
 
         let reply = try await post(hub, StandInHub.Path.company)
