@@ -45,7 +45,7 @@ public final class RepositorySync {
     /// - Throws: `SyncError` for a path that is no repository, `SettingsError` for a bad setting.
     public init(path: String, allAuthors: Bool) throws {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw SyncError("\(path) does not exist")
+            throw SyncError("no such file or directory")
         }
         repository = try Self.openRepository(containing: path)
         let configuration = try repository.configuration()
@@ -61,7 +61,7 @@ public final class RepositorySync {
     private static func openRepository(containing path: String) throws -> Repository {
         let result = Result { () throws(GitError) in try Repository.discover(containing: path) }
         if case .failure(let error) = result, error.code == GitError.notFound.code {
-            throw SyncError("\(path) is not in a git repository")
+            throw SyncError("not inside a git repository; give one with --repo PATH")
         }
         return try result.get()
     }
@@ -128,6 +128,8 @@ public final class RepositorySync {
     ///
     /// The intent is recorded before the Hub is cleaned, so a resync that stops half-way is
     /// finished by the next sync or resync instead of leaving the Hub with part of the history.
+    /// Other repositories synced from this machine notice the clean on their next sync and
+    /// deliver their commits again too.
     public func resync(client: HubClient, batchSize: Int, log: (String) -> Void) async throws -> SyncReport {
         let store = try CheckpointStore(path: checkpointPath)
         let lock = SyncLock(directory: stateDirectory)
@@ -138,6 +140,11 @@ public final class RepositorySync {
             report = try await pass(store: store, client: client, batchSize: batchSize, report: report, log: log)
         } while try lock.releaseAndCheckRequests()
         return report
+    }
+
+    /// What a resync would do, without doing it: the number of entries it would create.
+    public func resyncPreview() throws -> Int {
+        try scanner.scan(previous: (nil, [:]), isKnown: { _ in [] }).entries.count
     }
 
     /// Counts of the checkpoint's commits by state, or nil when there is no checkpoint yet.
@@ -155,13 +162,23 @@ public final class RepositorySync {
         report: SyncReport,
         log: (String) -> Void
     ) async throws -> SyncReport {
+        let cleanRecord = HubCleanRecord(configuration: await client.configuration)
         if try store.meta("resync_started") != nil {
             do {
                 try await client.clean()
             } catch {
                 throw SyncError("cleaning the Hub failed: \(error); the resync will be finished by the next run")
             }
+            let now = Date().timeIntervalSince1970
+            try cleanRecord.recordClean(at: now)
             try store.forgetEverything()
+            try store.setMeta("hub_cleaned_at", String(now))
+        } else if let cleaned = cleanRecord.lastClean(), cleaned > Double(try store.meta("hub_cleaned_at") ?? "") ?? 0 {
+            if try store.counts()[.delivered, default: 0] > 0 {
+                log("the Hub was cleaned by a resync since this repository was last synced; delivering it again")
+            }
+            try store.forgetEverything()
+            try store.setMeta("hub_cleaned_at", String(cleaned))
         }
 
         let delivery = Delivery(store: store, client: client, report: report)

@@ -14,49 +14,14 @@ extension StandInHub {
         case array([JSONValue])
         case object([String: JSONValue])
 
-        /// Parses JSON text; fragments (a bare string or number) are allowed.
+        /// Parses JSON text; any value may stand at the top, not only an object or an array.
         public static func parse(_ data: Data) throws -> JSONValue {
-            let any = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-            return JSONValue(foundation: any)
+            try JSONParser.parse(data)
         }
 
         /// Parses JSON text given as a string.
         public static func parse(_ text: String) throws -> JSONValue {
             try parse(Data(text.utf8))
-        }
-
-        /// Converts the output of `JSONSerialization` into a value, telling booleans, integers and doubles apart.
-        init(foundation any: Any) {
-            switch any {
-            case let string as String:
-                self = .string(string)
-            case let number as NSNumber:
-                self = JSONValue(number: number)
-            case let array as [Any]:
-                self = .array(array.map { JSONValue(foundation: $0) })
-            case let dictionary as [String: Any]:
-                self = .object(dictionary.mapValues { JSONValue(foundation: $0) })
-            default:
-                self = .null
-            }
-        }
-
-        /// Classifies a number by its storage type: `JSONSerialization` stores booleans as `c`, integers as
-        /// `i`/`l`/`q` and anything written with a fraction or exponent as `d`.
-        private init(number: NSNumber) {
-            // Only the first character of the type encoding matters; reading it avoids making a String per number.
-            switch UInt8(bitPattern: number.objCType.pointee) {
-            case UInt8(ascii: "c"), UInt8(ascii: "B"):
-                self = .bool(number.boolValue)
-            case UInt8(ascii: "d"), UInt8(ascii: "f"):
-                self = .double(number.doubleValue)
-            default:
-                if let exact = Int(exactly: number.int64Value), number.doubleValue == Double(exact) {
-                    self = .int(exact)
-                } else {
-                    self = .double(number.doubleValue)
-                }
-            }
         }
 
         /// The member `key` of an object, or nil for a missing member or a value that is not an object.

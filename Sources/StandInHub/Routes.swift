@@ -217,7 +217,7 @@ extension StandInHub {
             switch fields[name] {
             case nil, .null?: throw FieldError(field: name, problem: "this field is required")
             case .string(let text)?:
-                guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                guard text.unicodeScalars.contains(where: { !$0.properties.isWhitespace }) else {
                     throw FieldError(field: name, problem: "must not be empty")
                 }
                 return text
