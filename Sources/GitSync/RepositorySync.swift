@@ -38,12 +38,19 @@ public final class RepositorySync {
     let mailmap: Mailmap
     /// Where the checkpoint, the lock and the logs live: `<common git dir>/worktrail`.
     public let stateDirectory: String
+    /// The environment, for the user's state directory (`XDG_STATE_HOME`, `HOME`).
+    let environment: [String: String]
     var checkpointPath: String { (stateDirectory as NSString).appendingPathComponent("checkpoint.sqlite") }
 
     /// Opens the repository containing `path` and reads its settings.
     ///
     /// - Throws: `SyncError` for a path that is no repository, `SettingsError` for a bad setting.
-    public init(path: String, allAuthors: Bool) throws {
+    public init(
+        path: String,
+        allAuthors: Bool,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
+        self.environment = environment
         guard FileManager.default.fileExists(atPath: path) else {
             throw SyncError("no such file or directory")
         }
@@ -162,7 +169,7 @@ public final class RepositorySync {
         report: SyncReport,
         log: (String) -> Void
     ) async throws -> SyncReport {
-        let cleanRecord = HubCleanRecord(configuration: await client.configuration)
+        let cleanRecord = HubCleanRecord(configuration: await client.configuration, environment: environment)
         if try store.meta("resync_started") != nil {
             do {
                 try await client.clean()

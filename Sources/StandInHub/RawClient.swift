@@ -58,19 +58,13 @@ extension StandInHub {
         public func readResponse() throws -> RawResponse? {
             while true {
                 guard let headEnd = try readHeadEnd() else { return nil }
-                let headText = String(decoding: buffer[..<headEnd], as: UTF8.self)
+                var lines = HTTPParsing.splitLines(buffer[..<headEnd])
                 buffer.removeFirst(headEnd + 4)
-                var lines = headText.components(separatedBy: "\r\n")
-                let statusLine = lines.removeFirst().split(separator: " ")
-                guard statusLine.count >= 2, let status = Int(statusLine[1]) else {
+                let statusLine = lines.removeFirst().split(separator: UInt8(ascii: " "))
+                guard statusLine.count >= 2, let status = Int(String(decoding: statusLine[1], as: UTF8.self)) else {
                     throw SocketError(call: "read status line", code: 0)
                 }
-                var headers: [String: String] = [:]
-                for line in lines {
-                    guard let colon = line.firstIndex(of: ":") else { continue }
-                    let name = line[..<colon].lowercased()
-                    headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-                }
+                let headers = try HTTPParsing.parseHeaderLines(lines)
                 if status == 100 { continue }
                 let body: [UInt8]
                 if let length = headers["content-length"].flatMap({ Int($0) }) {

@@ -257,4 +257,26 @@ struct EntriesTests {
         // Generous: a debug build on a busy two-core machine still parses a 500-entry batch far faster.
         #expect(seconds < 10)
     }
+
+    @Test("concurrent clients each get their own ids and every entry is stored once")
+    func concurrentCreates() async throws {
+        let hub = try startedHub()
+        defer { hub.stop() }
+
+        let answers = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for client in 0..<8 {
+                group.addTask {
+                    let data = createData([entryJSON(client * 10), entryJSON(client * 10 + 1)])
+                    let reply = try await post(hub, StandInHub.Path.createEntries, fields: [("data", data)],
+                                               session: makeSession())
+                    return reply.json?["created"]?.arrayValue?.compactMap(\.intValue) ?? []
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0 += $1 }
+        }
+
+        #expect(answers.sorted() == Array(1001...1016))
+        #expect(Set(hub.entries.map(\.id)) == Set(1001...1016))
+        #expect(hub.connectionCount == 8)
+    }
 }

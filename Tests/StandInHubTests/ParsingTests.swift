@@ -54,4 +54,37 @@ struct ParsingTests {
         #expect(value.jsonText == "{\"b\":true,\"d\":1.0,\"f\":2.5,\"i\":3,\"n\":null}")
         #expect(StandInHub.JSONValue.string("a\"b\\\n\u{1}").jsonText == "\"a\\\"b\\\\\\n\\u0001\"")
     }
+
+    @Test("JSON strings decode escapes and surrogate pairs")
+    func jsonStrings() throws {
+        let value = try StandInHub.JSONValue.parse(#"["a\"b\\c\/d\n\t", "\u00e9\ud83d\ude00", "plain ünï"]"#)
+
+        #expect(value == ["a\"b\\c/d\n\t", "é😀", "plain ünï"])
+    }
+
+    @Test("JSON numbers: big integers become doubles, exponents are doubles, negatives stay integers")
+    func jsonNumbers() throws {
+        let value = try StandInHub.JSONValue.parse("[-0, -17, 1e3, 2E-2, 99999999999999999999, 0.5]")
+
+        #expect(value == [.int(0), .int(-17), .double(1000), .double(0.02), .double(1e20), .double(0.5)])
+    }
+
+    @Test(
+        "malformed JSON is refused",
+        arguments: ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "tru", "\"\\ud800\"", "\"a\u{1}\"", "[1] x",
+                    "{'a': 1}", String(repeating: "[", count: 600) + String(repeating: "]", count: 600)]
+    )
+    func jsonErrors(text: String) {
+        #expect(throws: JSONParseError.self) { _ = try StandInHub.JSONValue.parse(text) }
+    }
+
+    @Test("JSON text written by the stand-in parses back to the same value")
+    func jsonRoundTrip() throws {
+        let value: StandInHub.JSONValue = [
+            "list": [1, 2.5, "x\u{7}y", nil, true, ["nested": [:]]], "empty": [], "e": "é",
+        ]
+
+        #expect(try StandInHub.JSONValue.parse(value.jsonText) == value)
+        #expect(try JSONSerialization.jsonObject(with: value.jsonData) is [String: Any])
+    }
 }
