@@ -258,6 +258,20 @@ struct EntriesTests {
         #expect(seconds < 10)
     }
 
+    @Test("a 500-entry batch through URLSession is stored in full")
+    func largeBatchThroughURLSession() async throws {
+        let hub = try startedHub(.init(credentials: testCredentials, retainsEntries: false))
+        defer { hub.stop() }
+        let data = createData((0..<500).map { entryJSON($0) })
+
+        let reply = try await post(hub, StandInHub.Path.createEntries, fields: [("data", data)])
+
+        #expect(reply.json?["created"]?.arrayValue?.first == 1001)
+        #expect(reply.json?["created"]?.arrayValue?.last == 1500)
+        #expect(hub.storedEntryCount == 500)
+        #expect(hub.requests.first?.form["data"] == data)
+    }
+
     @Test("concurrent clients each get their own ids and every entry is stored once")
     func concurrentCreates() async throws {
         let hub = try startedHub()
