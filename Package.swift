@@ -32,5 +32,6 @@ let package = Package(
         .testTarget(name: "WorkTrailHubTests", dependencies: ["WorkTrailHub", "StandInHub"]),
         .testTarget(name: "GitSyncTests", dependencies: ["GitSync", "Git", "StandInHub", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["worktrail-git", "StandInHub", "TestSupport"]),
+        .testTarget(name: "StandInHubTests", dependencies: ["StandInHub"]),
     ]
 )
