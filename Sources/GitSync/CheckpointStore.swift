@@ -53,7 +53,8 @@ enum CheckpointError: Error, CustomStringConvertible {
             return "the checkpoint \(path) was written by a newer worktrail-git (format \(version));"
                 + " update worktrail-git."
         case .diskFull(let path):
-            return "the disk holding \(path) is full; nothing of this run was recorded. Free some space and run again."
+            return "the disk holding \(path) is full; the last change was not recorded, what was recorded"
+                + " before stays as it was. Free some space and run again."
         case .failed(let path, let detail):
             return "the checkpoint \(path) could not be updated: \(detail)"
         }
@@ -353,11 +354,19 @@ final class CheckpointStore {
         }
     }
 
-    /// Forgets every commit and tip, so that the next scan starts from nothing.
-    func forgetEverything() throws(CheckpointError) {
+    /// Forgets every commit and tip after the Hub was cleaned at `cleanedAt`, so that the next
+    /// scan starts from nothing; a resync in progress is then complete as far as the Hub goes.
+    func forgetEverything(cleanedAt: Double) throws(CheckpointError) {
         try wrap {
             try database.transaction {
-                try database.execute("DELETE FROM commits; DELETE FROM tips; DELETE FROM meta WHERE key = 'scan_fingerprint'")
+                try database.execute(
+                    """
+                    DELETE FROM commits;
+                    DELETE FROM tips;
+                    DELETE FROM meta WHERE key IN ('scan_fingerprint', 'resync_started');
+                    """
+                )
+                try setMeta("hub_cleaned_at", String(cleanedAt))
             }
         }
     }
@@ -382,11 +391,19 @@ final class CheckpointStore {
             throw error
         } catch let error as SQLiteError where error.isCorrupt {
             throw .unreadable(path: path, detail: error.message)
-        } catch let error as SQLiteError where error.isDiskFull {
+        } catch let error as SQLiteError where error.isDiskFull || (error.isIOError && Self.isNearlyFull(path)) {
             throw .diskFull(path: path)
         } catch {
             throw .failed(path: path, detail: Self.describe(error))
         }
+    }
+
+    /// Whether the file system holding `path` has less than a mebibyte left, which makes a
+    /// write error most likely a full disk.
+    private static func isNearlyFull(_ path: String) -> Bool {
+        var info = statvfs()
+        guard statvfs((path as NSString).deletingLastPathComponent, &info) == 0 else { return false }
+        return UInt64(info.f_bavail) * UInt64(info.f_frsize) < 1 << 20
     }
 
     private static func describe(_ error: any Error) -> String {

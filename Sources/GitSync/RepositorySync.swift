@@ -314,9 +314,6 @@ public final class RepositorySync {
         }
 
         try await delivery.deliverOutbox()
-        if try store.meta("resync_started") != nil {
-            try store.setMeta("resync_started", nil)
-        }
         delivery.report.pending = try store.counts()[.pending] ?? 0
         delivery.report.skippedAuthors = try store.skippedAuthors()
         return delivery.report
@@ -336,16 +333,16 @@ public final class RepositorySync {
             } catch {
                 throw SyncError("cleaning the Hub failed: \(error); the resync will be finished by the next run")
             }
+            // From here on the Hub is empty and the checkpoint forgets everything, so the rest of
+            // the resync is an ordinary sync from nothing, resumable through the outbox.
             let now = Date().timeIntervalSince1970
             try hubState.recordClean(at: now)
-            try store.forgetEverything()
-            try store.setMeta("hub_cleaned_at", String(now))
+            try store.forgetEverything(cleanedAt: now)
         } else if let cleaned = hubState.lastClean(), cleaned > Double(try store.meta("hub_cleaned_at") ?? "") ?? 0 {
             if try store.counts()[.delivered, default: 0] > 0 {
                 log("the Hub was cleaned by a resync since this repository was last synced; delivering it again")
             }
-            try store.forgetEverything()
-            try store.setMeta("hub_cleaned_at", String(cleaned))
+            try store.forgetEverything(cleanedAt: cleaned)
         }
     }
 

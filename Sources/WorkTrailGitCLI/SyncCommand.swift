@@ -100,8 +100,10 @@ struct SyncCommand {
         var clients: [URL: HubClient] = [:]
         var failures = 0
         for path in options.repositories {
+            var label = path
             do {
                 let sync = try options.open(path)
+                label = sync.repositoryName
                 if let credentials, !dryRun {
                     let client = try options.client(for: sync, credentials: credentials, cache: &clients)
                     let display = ProgressDisplay(label: sync.repositoryName, console: console)
@@ -118,7 +120,7 @@ struct SyncCommand {
                     try Self.preview(sync, hub: hub, console: console)
                 }
             } catch {
-                console.error("\(path): \(error)")
+                console.error("\(label): \(error)")
                 failures += 1
             }
         }
