@@ -38,13 +38,17 @@ struct DeliveryGuaranteeTests {
         defer { hub.stop() }
         let fixture = try generated(3000)
         let expected = Set(try fixture.logLines().map { "https://github.com/acme/widgets/commit/\($0.prefix(40))" })
-        let arguments = ["sync", "--all-authors", "--batch-size", "100", "--hub-url", hub.baseURL.absoluteString]
+        let arguments = ["sync", "--all-authors", "--batch-size", "50", "--hub-url", hub.baseURL.absoluteString]
+        // Slow answers stretch the delivery over seconds, so the kills land inside it too.
+        hub.enqueueFault(.delay(seconds: 0.04), path: StandInHub.Path.createEntries, times: 10_000)
 
-        // Kill moments spread from start-up to well into the delivery, in a fixed order.
+        // Kill moments from start-up to well into the delivery, in a fixed order, until eight
+        // runs were killed while working (runs that finished before their moment count not).
         var kills = 0
-        for delay in [5, 30, 60, 90, 120, 150, 200, 250, 40, 80, 110, 170] {
+        let moments = [5, 150, 400, 700, 40, 250, 900, 100, 20, 550]
+        for attempt in 0..<30 where kills < 8 {
             let process = try launch(fixture, arguments)
-            try await Task.sleep(for: .milliseconds(delay))
+            try await Task.sleep(for: .milliseconds(moments[attempt % moments.count]))
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 kills += 1
@@ -58,10 +62,10 @@ struct DeliveryGuaranteeTests {
         let lost = expected.subtracting(links)
         let duplicates = links.count - Set(links).count
         print("sigkill test: \(kills) kills, \(links.count) entries stored, \(lost.count) lost, \(duplicates) duplicated")
-        #expect(kills >= 6)
+        #expect(kills >= 4)
         #expect(lost.isEmpty)
         #expect(Set(links) == expected)
-        #expect(duplicates <= kills * 100)
+        #expect(duplicates <= kills * 50)
 
         let again = try fixture.tool(arguments, credentials: true)
         #expect(again.standardOutput == "widgets: 0 delivered\n")
