@@ -205,14 +205,7 @@ public final class RepositorySync {
         progress: @escaping (SyncProgress) -> Void = { _ in },
         log: (String) -> Void
     ) async throws -> SyncReport {
-        let store = try CheckpointStore(path: checkpointPath)
-        let lock = SyncLock(directory: stateDirectory)
-        var report = SyncReport(repositoryName: repositoryName)
-        guard try lock.requestAndTryAcquire() else {
-            report.leftToOtherProcess = true
-            return report
-        }
-        return try await passes(store: store, lock: lock, client: client, options: options, progress: progress, log: log)
+        try await run(resync: false, client: client, options: options, progress: progress, log: log)
     }
 
     /// Deletes everything this app stored in the Hub, forgets the checkpoint and delivers every
@@ -221,17 +214,33 @@ public final class RepositorySync {
     /// The intent is recorded before the Hub is cleaned, so a resync that stops half-way is
     /// finished by the next sync or resync instead of leaving the Hub with part of the history.
     /// Other repositories synced from this machine notice the clean on their next sync and
-    /// deliver their commits again too.
+    /// deliver their commits again too. Unlike a sync, a resync waits for another process.
     public func resync(
         client: HubClient,
         options: SyncOptions = SyncOptions(),
         progress: @escaping (SyncProgress) -> Void = { _ in },
         log: (String) -> Void
     ) async throws -> SyncReport {
+        try await run(resync: true, client: client, options: options, progress: progress, log: log)
+    }
+
+    private func run(
+        resync: Bool,
+        client: HubClient,
+        options: SyncOptions,
+        progress: @escaping (SyncProgress) -> Void,
+        log: (String) -> Void
+    ) async throws -> SyncReport {
         let store = try CheckpointStore(path: checkpointPath)
         let lock = SyncLock(directory: stateDirectory)
-        try lock.acquireWaiting()
-        try store.setMeta("resync_started", ISO8601DateFormatter().string(from: Date()))
+        if resync {
+            try lock.acquireWaiting()
+            try store.setMeta("resync_started", ISO8601DateFormatter().string(from: Date()))
+        } else if try !lock.requestAndTryAcquire() {
+            var report = SyncReport(repositoryName: repositoryName)
+            report.leftToOtherProcess = true
+            return report
+        }
         return try await passes(store: store, lock: lock, client: client, options: options, progress: progress, log: log)
     }
 
