@@ -6,7 +6,7 @@ import WorkTrailHub
 let credentials = HubCredentials(appKey: "hub-APPKEY-5d2c", secretAPIKey: "hub-SECRET-e04a77", authToken: "hub-TOKEN-19fb3c")
 
 /// Retries that keep fault tests quick: the same shape as the default, with tiny waits.
-let quickRetry = RetryPolicy(maximumAttempts: 4, baseDelay: 0.01, maximumDelay: 0.05, maximumTotalTime: 10)
+let quickRetry = RetryPolicy(maximumAttempts: 4, baseDelay: 0.01, maximumDelay: 0.05, maximumTotalTime: 30)
 
 /// A started stand-in Hub expecting `credentials`; the caller stops it.
 func startedHub(_ change: (inout StandInHub.Configuration) -> Void = { _ in }) throws -> StandInHub {
