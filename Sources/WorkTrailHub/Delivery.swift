@@ -58,9 +58,11 @@ extension HubClient {
     ) async -> DeliveryReport {
         var outcomes = [DeliveryOutcome?](repeating: nil, count: entries.count)
         var sendable: [Int] = []
+        // Checked once here; the batches below go out as checked, without a second check.
+        var checked = entries
         for (index, entry) in entries.enumerated() {
             do {
-                _ = try entry.validated(by: configuration.entryRules)
+                checked[index] = try entry.validated(by: configuration.entryRules)
                 sendable.append(index)
             } catch {
                 outcomes[index] = .refused(.invalidEntry(index: index, problem: error))
@@ -70,21 +72,39 @@ extension HubClient {
         var requests = 0
         var stop: HubError?
         let size = max(1, batchSize ?? configuration.batchSize)
-        var start = 0
-        while start < sendable.count, stop == nil {
-            let batch = Array(sendable[start..<min(start + size, sendable.count)])
-            start += batch.count
+        let batches = stride(from: 0, to: sendable.count, by: size).map {
+            Array(sendable[$0..<min($0 + size, sendable.count)])
+        }
+        // Each batch is encoded while the one before it is on its way, so that the client's
+        // work overlaps the Hub's.
+        let prepare = { (batch: [Int]) in
+            Task.detached { [checked] in try? HubClient.createData(batch.map { checked[$0] }) }
+        }
+        var encoding = batches.first.map(prepare)
+        for (number, batch) in batches.enumerated() {
+            let data = await encoding?.value
+            encoding = number + 1 < batches.count ? prepare(batches[number + 1]) : nil
             stop = await send(
                 batch,
-                of: entries,
+                of: checked,
+                data: data,
                 into: &outcomes,
                 requests: &requests,
                 retryWhenOutcomeUnknown: retryWhenOutcomeUnknown,
                 options: options
             )
+            if stop != nil { break }
         }
-        // Entries left without an outcome were not sent because of `stop`.
-        return DeliveryReport(outcomes: outcomes.map { $0 ?? .notDelivered(stop ?? .cancelled) }, requests: requests)
+        encoding?.cancel()
+        // Entries left without an outcome were not sent because of `stop`. (A loop rather than
+        // `map`: the closure form crashes the Swift 6.3 optimizer in release builds.)
+        let unsent = DeliveryOutcome.notDelivered(stop ?? .cancelled)
+        var final: [DeliveryOutcome] = []
+        final.reserveCapacity(outcomes.count)
+        for outcome in outcomes {
+            final.append(outcome ?? unsent)
+        }
+        return DeliveryReport(outcomes: final, requests: requests)
     }
 
     /// Sends the entries at `indices`, splitting on `invalid-model`; returns the failure that
@@ -92,6 +112,7 @@ extension HubClient {
     private func send(
         _ indices: [Int],
         of entries: [HubEntry],
+        data: String? = nil,
         into outcomes: inout [DeliveryOutcome?],
         requests: inout Int,
         retryWhenOutcomeUnknown: Bool,
@@ -100,7 +121,8 @@ extension HubClient {
         let ids: [Int?]
         do {
             ids = try await create(
-                indices.map { entries[$0] },
+                validated: indices.map { entries[$0] },
+                data: data,
                 retryWhenOutcomeUnknown: retryWhenOutcomeUnknown,
                 options: options
             )

@@ -77,7 +77,7 @@ extension HubEntry {
         try Self.checkLink(link)
 
         var copy = self
-        copy.summary = Self.cut(summary.trimmingCharacters(in: .whitespacesAndNewlines), rules: rules)
+        copy.summary = Self.cut(Self.trimmed(summary), rules: rules)
         guard !copy.summary.isEmpty else { throw .emptySummary }
         return copy
     }
@@ -93,11 +93,22 @@ extension HubEntry {
         }
     }
 
+    /// `text` without white space at either end; cheap when there is none, as is usual.
+    static func trimmed(_ text: String) -> String {
+        guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return text }
+        let edges = CharacterSet.whitespacesAndNewlines
+        guard edges.contains(first) || edges.contains(last) else { return text }
+        return text.trimmingCharacters(in: edges)
+    }
+
     /// Cuts `text` to the rules' limits at a character boundary, so that neither a grapheme
     /// cluster nor a UTF-8 sequence is split.
     static func cut(_ text: String, rules: EntryRules) -> String {
         let characterLimit = max(0, rules.summaryCharacterLimit)
-        var result = text.count > characterLimit ? String(text.prefix(characterLimit)) : text
+        // A text of no more bytes than the limit has no more characters either; counting
+        // characters walks the whole text, so it is only done when it can matter.
+        let mayBeLong = text.utf8.count > characterLimit && text.count > characterLimit
+        var result = mayBeLong ? String(text.prefix(characterLimit)) : text
         if let byteLimit = rules.summaryByteLimit, result.utf8.count > byteLimit {
             var bytes = 0
             var end = result.startIndex
@@ -110,7 +121,9 @@ extension HubEntry {
             result = String(result[..<end])
         }
         // Cutting may leave white space at the end.
-        while let last = result.last, last.isWhitespace { result.removeLast() }
+        if mayBeLong || result.utf8.count != text.utf8.count {
+            while let last = result.last, last.isWhitespace { result.removeLast() }
+        }
         return result
     }
 }

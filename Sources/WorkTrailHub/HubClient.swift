@@ -13,7 +13,6 @@ public actor HubClient {
     public let configuration: HubConfiguration
     private let transport: any HTTPTransport
     private let logger: HubLogger
-    private let encoder = JSONEncoder()
     private let decoder = JSONDecoder()
 
     /// Creates a client.
@@ -26,7 +25,6 @@ public actor HubClient {
         self.configuration = configuration
         self.transport = transport ?? URLSessionTransport(timeout: configuration.requestTimeout)
         self.logger = logger
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     }
 
     // MARK: - Entries
@@ -51,11 +49,6 @@ public actor HubClient {
         retryWhenOutcomeUnknown: Bool = true,
         options: RequestOptions = RequestOptions()
     ) async throws(HubError) -> [Int?] {
-        struct Body: Encodable { var create: [HubEntry] }
-        // {"created": [1001, 1002, null, ...]}
-        struct Answer: Decodable { var created: [Int?] }
-
-        guard !entries.isEmpty else { return [] }
         var checked: [HubEntry] = []
         checked.reserveCapacity(entries.count)
         for (index, entry) in entries.enumerated() {
@@ -65,9 +58,31 @@ public actor HubClient {
                 throw .invalidEntry(index: index, problem: error)
             }
         }
+        return try await create(validated: checked, retryWhenOutcomeUnknown: retryWhenOutcomeUnknown, options: options)
+    }
+
+    /// `create` for entries that already passed `validated(by:)`.
+    ///
+    /// - Parameter data: `createData(entries)` when the caller prepared it already.
+    func create(
+        validated entries: [HubEntry],
+        data: String? = nil,
+        retryWhenOutcomeUnknown: Bool,
+        options: RequestOptions
+    ) async throws(HubError) -> [Int?] {
+        // {"created": [1001, 1002, null, ...]}
+        struct Answer: Decodable { var created: [Int?] }
+
+        guard !entries.isEmpty else { return [] }
+        let body: String
+        if let data {
+            body = data
+        } else {
+            body = try Self.createData(entries)
+        }
         let answer: Answer = try await call(
             "hub/entries/create/",
-            fields: ["data": try json(Body(create: checked))],
+            fields: ["data": body],
             retryWhenOutcomeUnknown: retryWhenOutcomeUnknown,
             options: options
         )
@@ -164,9 +179,14 @@ public actor HubClient {
 
     // MARK: - Requests
 
-    private func json(_ value: some Encodable) throws(HubError) -> String {
+    /// The `data` field of a create request, `{"create": [entry, ...]}`; callable from any task,
+    /// so that a batch can be encoded while the one before it is on its way.
+    nonisolated static func createData(_ entries: [HubEntry]) throws(HubError) -> String {
+        struct Body: Encodable { var create: [HubEntry] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {
-            return String(decoding: try encoder.encode(value), as: UTF8.self)
+            return String(decoding: try encoder.encode(Body(create: entries)), as: UTF8.self)
         } catch {
             throw .invalidConfiguration("a request could not be encoded as JSON: \(error)")
         }
