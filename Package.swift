@@ -28,6 +28,9 @@ let package = Package(
         .target(name: "GitSync", dependencies: ["Git", "WorkTrailHub", "CSQLite"]),
         .target(name: "WorkTrailGitCLI", dependencies: ["GitSync", "WorkTrailHub"]),
         .executableTarget(name: "worktrail-git", dependencies: ["WorkTrailGitCLI"]),
+        // Benchmarks, not tests: `swift run -c release worktrail-bench hub`.
+        .target(name: "HubBenchmark", dependencies: ["WorkTrailHub", "StandInHub"]),
+        .executableTarget(name: "worktrail-bench", dependencies: ["HubBenchmark"]),
         .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"]),
         .testTarget(name: "WorkTrailHubTests", dependencies: ["WorkTrailHub", "StandInHub"]),
         .testTarget(name: "GitSyncTests", dependencies: ["GitSync", "Git", "StandInHub", "TestSupport"]),

@@ -37,14 +37,18 @@ public final class Mailmap {
     /// mailmap entry applies.
     public func resolve(_ identity: Identity) -> Identity {
         if let known = resolved[identity] { return known }
-        var realName: UnsafePointer<CChar>?
-        var realEmail: UnsafePointer<CChar>?
-        var result = identity
-        if git_mailmap_resolve(&realName, &realEmail, pointer, identity.name, identity.email) == 0 {
-            result = Identity(
-                name: realName.map { String(cString: $0) } ?? identity.name,
-                email: realEmail.map { String(cString: $0) } ?? identity.email
-            )
+        // libgit2 may answer with the very pointers it was given, so the C strings must stay
+        // alive until the answer is copied out.
+        let result = identity.name.withCString { name in
+            identity.email.withCString { email in
+                var realName: UnsafePointer<CChar>?
+                var realEmail: UnsafePointer<CChar>?
+                guard git_mailmap_resolve(&realName, &realEmail, pointer, name, email) == 0 else { return identity }
+                return Identity(
+                    name: realName.map { String(cString: $0) } ?? identity.name,
+                    email: realEmail.map { String(cString: $0) } ?? identity.email
+                )
+            }
         }
         resolved[identity] = result
         return result

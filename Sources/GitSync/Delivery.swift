@@ -47,7 +47,9 @@ final class Delivery {
         try store.markSending(commitIDs, batch: try store.nextBatchNumber())
         let result: Result<[Int?], HubError>
         do {
-            result = .success(try await client.create(batch.map(\.entry)))
+            result = .success(
+                try await client.create(batch.map(\.entry), retryWhenOutcomeUnknown: !options.atMostOnce)
+            )
         } catch {
             result = .failure(error)
         }

@@ -13,6 +13,9 @@ public enum CLI {
           sync      deliver new commits to the Hub (--dry-run shows them instead)
           resync    delete everything this app stored in the Hub and deliver it all again
           status    show what the checkpoint of each repository holds
+          auth      obtain an auth token for your company and store it
+          employees list the company's employees and their ids
+          hub check check that the Hub URL and the credentials work
           version   print the version
 
         Run 'worktrail-git help <command>' for a command's options.
@@ -50,6 +53,12 @@ public enum CLI {
             try await ResyncCommand(rest, environment: environment).run(console: console)
         case "status":
             try StatusCommand(rest).run(console: console)
+        case "auth":
+            try await AuthCommand(rest, environment: environment).run(console: console)
+        case "employees":
+            try await EmployeesCommand(rest, environment: environment).run(console: console)
+        case "hub":
+            try await HubCommand(rest, environment: environment).run(console: console)
         case "version", "--version":
             console.output("worktrail-git \(version)")
         case "help", "--help", "-h":
@@ -64,6 +73,9 @@ public enum CLI {
         case "sync": SyncCommand.usage
         case "resync": ResyncCommand.usage
         case "status": StatusCommand.usage
+        case "auth": AuthCommand.usage
+        case "employees": EmployeesCommand.usage
+        case "hub": HubCommand.usage
         default: nil
         }
     }

@@ -1,17 +1,47 @@
 import Foundation
 import WorkTrailHub
 
-/// Works out which Hub to talk to and with which credentials, from the command line, the
-/// environment and the repository's git configuration, in that order of precedence.
+/// Works out which Hub to talk to, with which credentials and settings, from the command line,
+/// the environment, the credentials file and the repository's git configuration.
+///
+/// Every command that talks to the Hub gets its client here, so all of them read the
+/// credentials file and honour the same settings.
 struct HubSetup {
     static let appKeyVariable = "WORKTRAIL_APP_KEY"
     static let secretVariable = "WORKTRAIL_SECRET_API_KEY"
     static let tokenVariable = "WORKTRAIL_AUTH_TOKEN"
     static let urlVariable = "WORKTRAIL_HUB_URL"
+    static let timeoutVariable = "WORKTRAIL_HUB_TIMEOUT"
+    static let attemptsVariable = "WORKTRAIL_HUB_ATTEMPTS"
+    static let retryDelayVariable = "WORKTRAIL_HUB_RETRY_DELAY"
+
+    /// The flags every Hub command takes.
+    static let flags: Set<String> = ["--allow-insecure-http", "--verbose"]
+    /// The options every Hub command takes.
+    static let options: Set<String> = ["--hub-url"]
 
     let environment: [String: String]
     let urlFlag: String?
     let allowInsecureHTTP: Bool
+    /// Whether the client's debug messages (each retry) are shown.
+    var verbose = false
+
+    init(environment: [String: String], urlFlag: String?, allowInsecureHTTP: Bool, verbose: Bool = false) {
+        self.environment = environment
+        self.urlFlag = urlFlag
+        self.allowInsecureHTTP = allowInsecureHTTP
+        self.verbose = verbose
+    }
+
+    /// The setup a command line asks for with `--hub-url`, `--allow-insecure-http` and `--verbose`.
+    init(_ arguments: Arguments, environment: [String: String]) {
+        self.init(
+            environment: environment,
+            urlFlag: arguments.value("--hub-url"),
+            allowInsecureHTTP: arguments.has("--allow-insecure-http"),
+            verbose: arguments.has("--verbose")
+        )
+    }
 
     /// The base URL: `--hub-url`, then `WORKTRAIL_HUB_URL`, then `worktrail.hubUrl`, then the
     /// public service.
@@ -20,25 +50,94 @@ struct HubSetup {
         return try HubConfiguration.baseURL(from: text, allowInsecureHTTP: allowInsecureHTTP)
     }
 
-    /// The credentials from the environment; nil when none of the three is set.
+    // MARK: - Credentials
+
+    /// The credentials file: `$XDG_CONFIG_HOME/worktrail-git/credentials`.
+    var credentialsFile: CredentialsFile {
+        CredentialsFile(path: CredentialsFile.defaultPath(environment: environment))
+    }
+
+    /// Each credential from its variable, or else from the credentials file; any may be missing.
     ///
-    /// - Throws: `UsageError` naming the variables still missing when only some are set.
+    /// - Throws: `CredentialsFileError` for a credentials file that others can read or that
+    ///   cannot be parsed.
+    func availableCredentials() throws -> StoredCredentials {
+        let file = try credentialsFile.read() ?? StoredCredentials()
+        return StoredCredentials(
+            appKey: nonEmpty(environment[Self.appKeyVariable]) ?? file.appKey,
+            secretAPIKey: nonEmpty(environment[Self.secretVariable]) ?? file.secretAPIKey,
+            authToken: nonEmpty(environment[Self.tokenVariable]) ?? file.authToken
+        )
+    }
+
+    /// The credentials, each from the environment or else the credentials file; nil when none
+    /// of the three is set anywhere.
+    ///
+    /// - Throws: `UsageError` naming the variables still missing when only some are set;
+    ///   `CredentialsFileError` for a credentials file that cannot be used.
     func credentials() throws -> HubCredentials? {
-        let appKey = nonEmpty(environment[Self.appKeyVariable])
-        let secret = nonEmpty(environment[Self.secretVariable])
-        let token = nonEmpty(environment[Self.tokenVariable])
-        if appKey == nil && secret == nil && token == nil { return nil }
-        let missing = [(Self.appKeyVariable, appKey), (Self.secretVariable, secret), (Self.tokenVariable, token)]
-            .filter { $0.1 == nil }
-            .map(\.0)
-        guard let appKey, let secret, let token else {
-            throw UsageError("Hub credentials are incomplete: set \(missing.joined(separator: " and ")) as well")
+        let available = try availableCredentials()
+        if available.appKey == nil && available.secretAPIKey == nil && available.authToken == nil { return nil }
+        guard let appKey = available.appKey, let secret = available.secretAPIKey, let token = available.authToken
+        else {
+            throw UsageError(
+                "Hub credentials are incomplete: set \(Self.missing(in: available).joined(separator: " and "))"
+                    + " as well, or run 'worktrail-git auth'"
+            )
         }
         return HubCredentials(appKey: appKey, secretAPIKey: secret, authToken: token)
+    }
+
+    /// The variables whose credential is set neither there nor in the file.
+    static func missing(in credentials: StoredCredentials) -> [String] {
+        [(appKeyVariable, credentials.appKey), (secretVariable, credentials.secretAPIKey),
+         (tokenVariable, credentials.authToken)]
+            .filter { $0.1 == nil }
+            .map(\.0)
+    }
+
+    // MARK: - Client
+
+    /// A client for `baseURL`, with the timeout and retries of the environment and a logger that
+    /// shows each retry under `--verbose`.
+    ///
+    /// - Throws: `UsageError` for a malformed `WORKTRAIL_HUB_*` setting.
+    func client(baseURL: URL, credentials: HubCredentials?, console: Console) throws -> HubClient {
+        var retry = RetryPolicy()
+        if let attempts = try number(Self.attemptsVariable) { retry.maximumAttempts = max(1, Int(attempts)) }
+        if let delay = try number(Self.retryDelayVariable) { retry.baseDelay = delay }
+        let configuration = HubConfiguration(
+            baseURL: baseURL,
+            credentials: credentials,
+            requestTimeout: try number(Self.timeoutVariable) ?? 30,
+            allowInsecureHTTP: allowInsecureHTTP,
+            retry: retry
+        )
+        return HubClient(configuration: configuration, logger: console.logger(verbose: verbose))
+    }
+
+    private func number(_ variable: String) throws -> Double? {
+        guard let text = nonEmpty(environment[variable]) else { return nil }
+        guard let value = Double(text), value.isFinite, value >= 0 else {
+            throw UsageError("\(variable) must be a number of seconds (or attempts), not '\(text)'")
+        }
+        return value
     }
 
     private func nonEmpty(_ value: String?) -> String? {
         guard let value, !value.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
         return value
+    }
+}
+
+extension Console {
+    /// A logger that prints the Hub client's messages on stderr: `warning:` and worse always,
+    /// `debug:` (each retry) only with `--verbose`. Messages never hold a credential.
+    func logger(verbose: Bool) -> HubLogger {
+        HubLogger(minimumLevel: verbose ? .debug : .warning) { level, message, metadata in
+            let details = metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            let label = level <= .debug ? "debug" : level <= .warning ? "warning" : "error"
+            self.error("\(label): \(message)" + (details.isEmpty ? "" : " (\(details))"))
+        }
     }
 }

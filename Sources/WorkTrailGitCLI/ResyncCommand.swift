@@ -6,7 +6,7 @@ import WorkTrailHub
 struct ResyncCommand {
     static let usage = """
         usage: worktrail-git resync [--repo PATH]... [--yes] [--dry-run] [--all-authors]
-                                    [--hub-url URL] [--batch-size N] [--allow-insecure-http]
+                                    [--hub-url URL] [--batch-size N] [--allow-insecure-http] [--verbose]
 
         Deletes every entry this app has stored in the Hub (the Hub's clean call covers all of
         the app's entries, from every repository), forgets the checkpoints of the repositories
@@ -65,7 +65,7 @@ struct ResyncCommand {
         var failures = 0
         for sync in syncs {
             do {
-                let client = try options.client(for: sync, credentials: credentials, cache: &clients)
+                let client = try options.client(for: sync, credentials: credentials, console: console, cache: &clients)
                 let log = { (message: String) in console.error("\(sync.repositoryName): \(message)") }
                 let display = ProgressDisplay(label: sync.repositoryName, console: console)
                 let syncOptions = SyncOptions(batchSize: options.batchSize)

@@ -4,8 +4,8 @@ import WorkTrailHub
 
 /// Options shared by the commands that scan repositories.
 struct RepositoryOptions {
-    static let flags: Set<String> = ["--all-authors", "--allow-insecure-http"]
-    static let options: Set<String> = ["--repo", "--hub-url", "--batch-size", "--state-dir"]
+    static let flags: Set<String> = HubSetup.flags.union(["--all-authors"])
+    static let options: Set<String> = HubSetup.options.union(["--repo", "--batch-size", "--state-dir"])
 
     let repositories: [String]
     let allAuthors: Bool
@@ -23,11 +23,7 @@ struct RepositoryOptions {
         batchSize = try arguments.positiveInteger("--batch-size") ?? 500
         stateRoot = arguments.value("--state-dir")
         self.environment = environment
-        hub = HubSetup(
-            environment: environment,
-            urlFlag: arguments.value("--hub-url"),
-            allowInsecureHTTP: arguments.has("--allow-insecure-http")
-        )
+        hub = HubSetup(arguments, environment: environment)
     }
 
     /// Opens a repository for syncing with these options.
@@ -36,10 +32,15 @@ struct RepositoryOptions {
     }
 
     /// One client per Hub URL, so that repositories sharing a Hub share its connections.
-    func client(for sync: RepositorySync, credentials: HubCredentials, cache: inout [URL: HubClient]) throws -> HubClient {
+    func client(
+        for sync: RepositorySync,
+        credentials: HubCredentials,
+        console: Console,
+        cache: inout [URL: HubClient]
+    ) throws -> HubClient {
         let url = try hub.baseURL(configured: sync.configuredHubURL)
         if let client = cache[url] { return client }
-        let client = HubClient(configuration: HubConfiguration(baseURL: url, credentials: credentials))
+        let client = try hub.client(baseURL: url, credentials: credentials, console: console)
         cache[url] = client
         return client
     }
@@ -50,7 +51,7 @@ struct SyncCommand {
     static let usage = """
         usage: worktrail-git sync [--repo PATH]... [--dry-run] [--all-authors] [--hub-url URL]
                                   [--batch-size N] [--at-most-once] [--retry-rejected]
-                                  [--state-dir DIR] [--allow-insecure-http]
+                                  [--state-dir DIR] [--allow-insecure-http] [--verbose]
 
         Delivers the entries of new commits to the Hub and records them in the repository's
         checkpoint, so that each commit is delivered once. With --dry-run, or when no
@@ -68,6 +69,10 @@ struct SyncCommand {
           --state-dir DIR        keep checkpoints under DIR (for repositories you cannot
                                  write to) instead of in each repository's git directory
           --allow-insecure-http  allow plain http to a Hub that is not on this machine
+          --verbose              show each retry of a failed request
+
+        Credentials come from WORKTRAIL_APP_KEY, WORKTRAIL_SECRET_API_KEY and
+        WORKTRAIL_AUTH_TOKEN, or else from the file 'worktrail-git auth' writes.
         """
 
     let options: RepositoryOptions
@@ -94,7 +99,8 @@ struct SyncCommand {
         if credentials == nil && !dryRun {
             console.error(
                 "no Hub credentials are set (\(HubSetup.appKeyVariable), \(HubSetup.secretVariable),"
-                    + " \(HubSetup.tokenVariable)); showing what would be delivered, sending nothing"
+                    + " \(HubSetup.tokenVariable), or 'worktrail-git auth'); showing what would be delivered,"
+                    + " sending nothing"
             )
         }
         var clients: [URL: HubClient] = [:]
@@ -105,7 +111,7 @@ struct SyncCommand {
                 let sync = try options.open(path)
                 label = sync.repositoryName
                 if let credentials, !dryRun {
-                    let client = try options.client(for: sync, credentials: credentials, cache: &clients)
+                    let client = try options.client(for: sync, credentials: credentials, console: console, cache: &clients)
                     let display = ProgressDisplay(label: sync.repositoryName, console: console)
                     let report = try await sync.sync(client: client, options: syncOptions, progress: display.show) {
                         console.error("\(sync.repositoryName): \($0)")

@@ -5,17 +5,27 @@ import FoundationNetworking
 
 /// Sends one HTTP request and returns the answer; the seam between the Hub client and the network.
 public protocol HTTPTransport: Sendable {
+    /// Sends `request` and waits for the whole answer, at most `request.timeoutInterval` seconds.
+    ///
+    /// - Throws: `HubError.cannotConnect`, `.connectionLost`, `.timedOut` or `.cancelled`;
+    ///   an answer with any HTTP status is returned, not thrown.
     func send(_ request: URLRequest) async throws(HubError) -> (Data, HTTPURLResponse)
 }
 
 /// The production transport: one `URLSession`, whose connections stay open between requests.
+///
+/// Each request's timeout is enforced here, from `URLRequest.timeoutInterval`, because
+/// URLSession on Linux applies its session-wide timeout, in whole seconds, whatever the request
+/// asks for. Certificate checks are URLSession's own and are never turned off.
 // URLSession is thread-safe and the class holds nothing else, hence @unchecked.
 public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     private let session: URLSession
 
+    /// Creates a transport whose requests wait at most `timeout` seconds unless they say otherwise.
     public init(timeout: TimeInterval) {
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
+        // The per-request timer below is the real limit; URLSession's own only backs it up.
+        configuration.timeoutIntervalForRequest = max(timeout, 1) * 4 + 60
         configuration.httpShouldSetCookies = false
         configuration.urlCache = nil
         configuration.httpMaximumConnectionsPerHost = 2
@@ -27,17 +37,30 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     }
 
     public func send(_ request: URLRequest) async throws(HubError) -> (Data, HTTPURLResponse) {
-        let data: Data
-        let response: URLResponse
-        do {
-            (data, response) = try await session.data(for: request)
-        } catch {
+        let exchange = Exchange()
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Exchange.Result, Never>) in
+                let task = session.dataTask(with: request) { data, response, error in
+                    continuation.resume(returning: exchange.finish(data: data, response: response, error: error))
+                }
+                exchange.start(task, timeout: request.timeoutInterval)
+            }
+        } onCancel: {
+            exchange.cancel()
+        }
+
+        switch result {
+        case .answer(let data, let response):
+            return (data, response)
+        case .timedOut:
+            throw .timedOut(seconds: request.timeoutInterval)
+        case .cancelled:
+            throw .cancelled
+        case .failed(let error):
             throw Self.classify(error, request: request)
+        case .notHTTP:
+            throw .malformedResponse("not an HTTP response")
         }
-        guard let http = response as? HTTPURLResponse else {
-            throw HubError.malformedResponse("not an HTTP response")
-        }
-        return (data, http)
     }
 
     /// Sorts URLSession's errors by whether the request may have reached the Hub.
@@ -50,8 +73,8 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         case .timedOut:
             return .timedOut(seconds: request.timeoutInterval)
         case .cannotConnectToHost, .cannotFindHost, .dnsLookupFailed, .notConnectedToInternet,
-             .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
-             .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .badURL, .unsupportedURL:
+            .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
+            .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .badURL, .unsupportedURL:
             return .cannotConnect(host: host, detail: Self.describe(urlError))
         default:
             return .connectionLost(detail: Self.describe(urlError))
@@ -69,5 +92,75 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         case .serverCertificateHasBadDate, .serverCertificateNotYetValid: "the server's certificate is not valid now"
         default: "network error \(error.code.rawValue)"
         }
+    }
+}
+
+/// One request in flight: its task, and whether a timeout or a cancellation ended it first.
+// @unchecked Sendable: every member is only touched while `lock` is held.
+private final class Exchange: @unchecked Sendable {
+    enum Result {
+        case answer(Data, HTTPURLResponse)
+        case timedOut
+        case cancelled
+        case failed(any Error)
+        case notHTTP
+    }
+
+    private enum Ending { case running, timedOut, cancelled }
+
+    private let lock = NSLock()
+    private var task: URLSessionDataTask?
+    private var ending = Ending.running
+    private var cancelledBeforeStart = false
+
+    /// Starts `task`, and a timer that cancels it after `timeout` seconds.
+    func start(_ task: URLSessionDataTask, timeout: TimeInterval) {
+        let startNow = lock.withLock {
+            self.task = task
+            return !cancelledBeforeStart
+        }
+        guard startNow else {
+            task.cancel()
+            return
+        }
+        task.resume()
+        DispatchQueue.global().asyncAfter(deadline: .now() + max(0.001, timeout)) { [weak self] in
+            self?.end(.timedOut)
+        }
+    }
+
+    func cancel() {
+        end(.cancelled)
+    }
+
+    private func end(_ reason: Ending) {
+        let task = lock.withLock { () -> URLSessionDataTask? in
+            guard ending == .running else { return nil }
+            ending = reason
+            if self.task == nil { cancelledBeforeStart = true }
+            return self.task
+        }
+        task?.cancel()
+    }
+
+    /// Turns URLSession's completion into a result; a timeout or cancellation explains the
+    /// error a cancelled task reports, but an answer that arrived is kept.
+    func finish(data: Data?, response: URLResponse?, error: (any Error)?) -> Result {
+        let reason = lock.withLock { () -> Ending in
+            let reason = ending
+            // Whatever comes later no longer matters.
+            if ending == .running { ending = .cancelled }
+            return reason
+        }
+        if error != nil {
+            switch reason {
+            case .timedOut: return .timedOut
+            case .cancelled: return .cancelled
+            case .running: break
+            }
+        }
+        if let error { return .failed(error) }
+        guard let http = response as? HTTPURLResponse else { return .notHTTP }
+        return .answer(data ?? Data(), http)
     }
 }

@@ -84,4 +84,10 @@ public struct Company: Codable, Sendable, Equatable {
     public var id: Int
     public var name: String?
     public var slug: String?
+
+    public init(id: Int, name: String? = nil, slug: String? = nil) {
+        self.id = id
+        self.name = name
+        self.slug = slug
+    }
 }

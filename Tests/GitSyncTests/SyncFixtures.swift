@@ -24,9 +24,12 @@ func startedHub() throws -> StandInHub {
     return hub
 }
 
-/// A client for `hub`, with a short timeout so fault tests stay quick.
-func client(for hub: StandInHub, timeout: TimeInterval = 5) -> HubClient {
-    HubClient(configuration: HubConfiguration(baseURL: hub.baseURL, credentials: testCredentials, requestTimeout: timeout))
+/// A client for `hub`, with a short timeout so fault tests stay quick. Without retries by
+/// default, so that one injected fault is one failed run; `retries` turns the client's own on.
+func client(for hub: StandInHub, timeout: TimeInterval = 5, retries: Bool = false) -> HubClient {
+    var configuration = HubConfiguration(baseURL: hub.baseURL, credentials: testCredentials, requestTimeout: timeout)
+    configuration.retry = retries ? RetryPolicy(maximumAttempts: 4, baseDelay: 0.01) : .never
+    return HubClient(configuration: configuration)
 }
 
 /// A repository with a GitHub `origin`, filled with a generated history.

@@ -122,3 +122,27 @@ struct HistoryTests {
         #expect(unchanged.email == "bob@example.com")
     }
 }
+
+@Suite("Mailmap look-ups")
+struct MailmapTests {
+    /// Long names and addresses are not stored inline in a Swift string; libgit2 may answer with
+    /// the very C strings it was given, which must still be alive when they are read.
+    @Test func longIdentitiesResolveWithAndWithoutAMapping() throws {
+        let fixture = try GitRepositoryFixture()
+        let longName = String(repeating: "Maximiliane ", count: 6) + "Mustermann"
+        let oldEmail = "maximiliane.mustermann.old.address@subdomain.example.com"
+        let newEmail = "maximiliane.mustermann@engineering.example.com"
+        try "\(longName) <\(newEmail)> <\(oldEmail)>\n".write(
+            toFile: fixture.path + "/.mailmap", atomically: true, encoding: .utf8
+        )
+        let mailmap = try Mailmap(repository: Repository.discover(containing: fixture.path))
+
+        let mapped = mailmap.resolve(Mailmap.Identity(name: longName, email: oldEmail))
+        #expect(mapped.email == newEmail)
+        #expect(mapped.name == longName)
+        let unmappedEmail = "somebody.with.a.rather.long.address@example.com"
+        let unmapped = mailmap.resolve(Mailmap.Identity(name: longName, email: unmappedEmail))
+        #expect(unmapped.email == unmappedEmail)
+        #expect(unmapped.name == longName)
+    }
+}
