@@ -106,13 +106,14 @@ struct HubSetup {
         var retry = RetryPolicy()
         if let attempts = try number(Self.attemptsVariable) { retry.maximumAttempts = max(1, Int(attempts)) }
         if let delay = try number(Self.retryDelayVariable) { retry.baseDelay = delay }
-        let configuration = HubConfiguration(
+        var configuration = HubConfiguration(
             baseURL: baseURL,
             credentials: credentials,
             requestTimeout: try number(Self.timeoutVariable) ?? 30,
             allowInsecureHTTP: allowInsecureHTTP,
             retry: retry
         )
+        configuration.userAgent = "worktrail-git/\(CLI.version)"
         return HubClient(configuration: configuration, logger: console.logger(verbose: verbose))
     }
 

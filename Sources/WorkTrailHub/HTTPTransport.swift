@@ -29,7 +29,7 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         configuration.httpShouldSetCookies = false
         configuration.urlCache = nil
         configuration.httpMaximumConnectionsPerHost = 2
-        session = URLSession(configuration: configuration)
+        session = URLSession(configuration: configuration, delegate: RedirectRefusal(), delegateQueue: nil)
     }
 
     deinit {
@@ -92,6 +92,23 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         case .serverCertificateHasBadDate, .serverCertificateNotYetValid: "the server's certificate is not valid now"
         default: "network error \(error.code.rawValue)"
         }
+    }
+}
+
+/// Refuses every HTTP redirect, so the 3xx answer itself comes back to the client.
+///
+/// Following one would send the credential headers to wherever the server points, maybe
+/// another host or plain http, and a 301 or 302 would also turn the POST into a GET.
+private final class RedirectRefusal: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    // @unchecked Sendable: the delegate has no state.
+    func urlSession(
+        _ session: URLSession,
+        task: URLSessionTask,
+        willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest,
+        completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
+        completionHandler(nil)
     }
 }
 

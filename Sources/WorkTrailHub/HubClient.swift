@@ -211,7 +211,10 @@ public actor HubClient {
             var retryAfter: TimeInterval?
             do {
                 let (body, response) = try await transport.send(request)
-                do {
+                do throws(HubError) {
+                    if (300..<400).contains(response.statusCode) {
+                        throw .invalidConfiguration(Self.redirectMessage(response, from: request))
+                    }
                     return try decodeAnswer(body, status: response.statusCode)
                 } catch {
                     failure = error
@@ -262,11 +265,30 @@ public actor HubClient {
         request.httpMethod = "POST"
         request.setValue("application/x-www-form-urlencoded; charset=utf-8", forHTTPHeaderField: "Content-Type")
         request.setValue("application/json", forHTTPHeaderField: "Accept")
+        request.setValue(configuration.userAgent, forHTTPHeaderField: "User-Agent")
         for (name, value) in configuration.credentials?.headers ?? [:] {
             request.setValue(value, forHTTPHeaderField: name)
         }
         request.httpBody = FormEncoding.encode(fields)
         return request
+    }
+
+    /// Says where a redirect pointed, without the target's user information or query.
+    static func redirectMessage(_ response: HTTPURLResponse, from request: URLRequest) -> String {
+        let from = request.url?.host ?? "?"
+        var target = "another address"
+        if let location = response.value(forHTTPHeaderField: "Location"),
+            let resolved = URL(string: location, relativeTo: request.url),
+            var components = URLComponents(url: resolved, resolvingAgainstBaseURL: true)
+        {
+            components.user = nil
+            components.password = nil
+            components.query = nil
+            components.fragment = nil
+            target = components.url?.absoluteString ?? target
+        }
+        return "the Hub at \(from) answered HTTP \(response.statusCode), a redirect to \(target); redirects are not"
+            + " followed, so that the credentials go nowhere else: give the Hub's own address with --hub-url"
     }
 
     /// Reads an answer: an object with an `error` member is a failure whatever the status.

@@ -21,6 +21,8 @@ public struct HubConfiguration: Sendable {
     public var batchSize: Int
     /// What entries are checked against, and cut to, before they leave.
     public var entryRules: EntryRules
+    /// The `User-Agent` header: the application and its version.
+    public var userAgent = "worktrail-hub-client"
 
     public init(
         baseURL: URL,
