@@ -13,6 +13,8 @@ public enum CLI {
           sync      deliver new commits to the Hub (--dry-run shows them instead)
           resync    delete everything this app stored in the Hub and deliver it all again
           status    show what the checkpoint of each repository holds
+          hook      install or uninstall the git hooks that sync after each commit
+          daemon    sync many repositories at an interval until stopped
           version   print the version
 
         Run 'worktrail-git help <command>' for a command's options.
@@ -50,6 +52,10 @@ public enum CLI {
             try await ResyncCommand(rest, environment: environment).run(console: console)
         case "status":
             try StatusCommand(rest).run(console: console)
+        case "hook":
+            try await HookCommand(rest, environment: environment).run(console: console)
+        case "daemon":
+            try await DaemonCommand(rest, environment: environment).run(console: console)
         case "version", "--version":
             console.output("worktrail-git \(version)")
         case "help", "--help", "-h":
@@ -64,6 +70,8 @@ public enum CLI {
         case "sync": SyncCommand.usage
         case "resync": ResyncCommand.usage
         case "status": StatusCommand.usage
+        case "hook": HookCommand.usage
+        case "daemon": DaemonCommand.usage
         default: nil
         }
     }
