@@ -12,22 +12,36 @@ extension RepositorySync {
     /// - Throws: `CheckpointError` when the checkpoint cannot be used, `GitError` when the scan fails.
     public func queueOnly() throws -> SyncReport {
         var report = SyncReport(repositoryName: repositoryName)
-        let store = try CheckpointStore(path: checkpointPath)
+        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         let lock = SyncLock(directory: stateDirectory)
         guard try lock.requestAndTryAcquire() else {
             report.leftToOtherProcess = true
             return report
         }
+        // Opened under the lock, so that two hooks of a fresh repository do not both create it.
+        let store = try CheckpointStore(path: checkpointPath)
         let scanner = Scanner(repository: repository, settings: settings, mailmap: mailmap)
         repeat {
             let scan = try scanner.scan(previous: try store.lastScan(), isKnown: { try store.known($0) })
             report.commitsRead += scan.commitsRead
             if !scan.upToDate {
-                report.queued += try store.recordScan(entries: scan.entries, tips: scan.tips, fingerprint: scan.fingerprint)
+                report.queued += try store.recordScan(
+                    entries: scan.entries,
+                    tips: scan.tips,
+                    fingerprint: scan.fingerprint
+                )
             }
         } while try lock.releaseAndCheckRequests()
         report.pending = try store.counts()[.pending] ?? 0
         return report
+    }
+
+    /// Whether a rebase is stopped or running in the worktree this was opened from (git keeps
+    /// `rebase-merge` or `rebase-apply` in the worktree's own git directory meanwhile).
+    public var isRebasing: Bool {
+        ["rebase-merge", "rebase-apply"].contains {
+            FileManager.default.fileExists(atPath: (repository.gitDirectory as NSString).appendingPathComponent($0))
+        }
     }
 
     /// The git directory shared by every worktree of the repository; two paths naming the same

@@ -49,7 +49,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw DaemonConfigurationError(path: path, line: nil, message: "cannot be read: \(error.localizedDescription)")
+            throw DaemonConfigurationError(
+                path: path,
+                line: nil,
+                message: "cannot be read: \(error.localizedDescription)"
+            )
         }
         let directory = (path as NSString).deletingLastPathComponent
         return try parse(text, path: path, home: home, directory: directory)

@@ -40,7 +40,10 @@ public enum RepositoryDiscovery {
             return false
         }
         return ["objects", "refs"].allSatisfy {
-            fileManager.fileExists(atPath: (directory as NSString).appendingPathComponent($0), isDirectory: &isDirectory)
+            fileManager.fileExists(
+                atPath: (directory as NSString).appendingPathComponent($0),
+                isDirectory: &isDirectory
+            )
                 && isDirectory.boolValue
         }
     }

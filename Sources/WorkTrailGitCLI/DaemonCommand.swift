@@ -67,7 +67,11 @@ struct DaemonCommand {
         if repositories.isEmpty && configuration.repositories.isEmpty && configuration.roots.isEmpty {
             throw UsageError("the daemon has no repositories: give --repo PATH, or list them in \(configurationPath)")
         }
-        let runner = DaemonRunner(command: self, configuration: configuration, credentials: try options.hub.credentials())
+        let runner = DaemonRunner(
+            command: self,
+            configuration: configuration,
+            credentials: try options.hub.credentials()
+        )
         let inbox = DaemonInbox()
         inbox.listenForSignals()
         let succeeded = await runner.run(inbox: inbox)
@@ -201,7 +205,11 @@ final class DaemonRunner {
         let started = Date()
         let sync: RepositorySync
         do {
-            sync = try RepositorySync(path: path, allAuthors: command.options.allAuthors, environment: command.environment)
+            sync = try RepositorySync(
+                path: path,
+                allAuthors: command.options.allAuthors,
+                environment: command.environment
+            )
         } catch {
             totals.failed += 1
             if problem(at: path, "\(path): skipped: \(error)") { totals.newProblems += 1 }
@@ -236,7 +244,8 @@ final class DaemonRunner {
         totals.queued += report.queued
         totals.delivered += report.delivered
         totals.pending += report.pending
-        let busy = report.queued > 0 || report.delivered > 0 || !report.rejected.isEmpty || report.resentAfterInterruption > 0
+        let busy =
+            report.queued > 0 || report.delivered > 0 || !report.rejected.isEmpty || report.resentAfterInterruption > 0
         totals.busy = totals.busy || busy
         guard busy || command.verbose else { return }
         let line = HookRun.describe(report, delivering: credentials != nil && mode == .deliver)

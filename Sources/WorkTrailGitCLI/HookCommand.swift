@@ -51,7 +51,8 @@ struct HookCommand {
         default: throw UsageError("unknown hook command '\(verb)'; use install or uninstall")
         }
         let rest = Array(arguments.dropFirst())
-        self.arguments = action == .run
+        self.arguments =
+            action == .run
             ? try Arguments(rest, flags: [], options: ["--repo", "--hook", "--log"])
             : try Arguments(rest, flags: ["--template"], options: ["--repo"])
         guard self.arguments.operands.isEmpty else {
@@ -104,7 +105,10 @@ struct HookCommand {
         // working tree), else <common git dir>/hooks; the answer is relative to the directory asked in.
         let answer = try git.run(["rev-parse", "--git-path", "hooks"], in: repository)
             .trimmingCharacters(in: .newlines)
-        let base = URL(fileURLWithPath: repository, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        let base = URL(
+            fileURLWithPath: repository,
+            relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        )
         return URL(fileURLWithPath: answer, relativeTo: base).standardizedFileURL.path
     }
 
@@ -137,7 +141,10 @@ struct HookCommand {
     static func binaryPath(environment: [String: String]) throws -> String {
         let invoked = CommandLine.arguments.first ?? ""
         if invoked.contains("/") {
-            let url = URL(fileURLWithPath: invoked, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            let url = URL(
+                fileURLWithPath: invoked,
+                relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            )
             return url.standardizedFileURL.path
         }
         for directory in (environment["PATH"] ?? "").split(separator: ":") where directory.hasPrefix("/") {
@@ -184,7 +191,9 @@ struct HookInstaller {
                     )
                 }
                 try move(hook, to: chained)
-                console.output("kept the existing \(name) hook as \(name)\(HookScript.chainedSuffix); it still runs first")
+                console.output(
+                    "kept the existing \(name) hook as \(name)\(HookScript.chainedSuffix); it still runs first"
+                )
             }
             try write(script, to: hook)
             written.append(name)
@@ -246,7 +255,9 @@ struct HookInstaller {
 
     private func move(_ source: String, to destination: String) throws {
         guard rename(source, destination) == 0 else {
-            throw HookError(description: "cannot rename \(source) to \(destination): \(String(cString: strerror(errno)))")
+            throw HookError(
+                description: "cannot rename \(source) to \(destination): \(String(cString: strerror(errno)))"
+            )
         }
     }
 
@@ -315,7 +326,9 @@ struct GitTool {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let detail = String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw HookError(description: "git \(arguments.joined(separator: " ")) failed\(detail.isEmpty ? "" : ":\n    \(detail)")")
+            throw HookError(
+                description: "git \(arguments.joined(separator: " ")) failed\(detail.isEmpty ? "" : ":\n    \(detail)")"
+            )
         }
         return String(decoding: data, as: UTF8.self)
     }

@@ -40,6 +40,11 @@ struct HookRun {
             return "\(repository): skipped: \(error)"
         }
         let name = sync.repositoryName
+        // A rebase runs post-commit for every commit it makes, then post-rewrite once at its end:
+        // that one run covers them all, so a rebase of fifty commits makes one pass, not fifty.
+        if hook == "post-commit" && sync.isRebasing {
+            return "\(name): rebase in progress; the post-rewrite hook at its end takes these commits"
+        }
         let hub = HubSetup(environment: environment, urlFlag: nil, allowInsecureHTTP: false)
         let credentials: HubCredentials?
         do {

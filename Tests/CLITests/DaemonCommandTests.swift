@@ -1,7 +1,7 @@
 import Foundation
 import StandInHub
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -76,7 +76,11 @@ struct DaemonCommandTests {
         let first = try GitRepositoryFixture.small(commits: 1)
         let second = try GitRepositoryFixture.small(commits: 2)
         let configuration = first.directory.child("daemon.conf")
-        try "root = \(first.directory.path)\ndepth = 1\n".write(toFile: configuration, atomically: true, encoding: .utf8)
+        try "root = \(first.directory.path)\ndepth = 1\n".write(
+            toFile: configuration,
+            atomically: true,
+            encoding: .utf8
+        )
 
         let daemon = try RunningTool(
             ["daemon", "--interval", "0.2", "--config", configuration],
@@ -87,7 +91,10 @@ struct DaemonCommandTests {
         #expect(eventually { daemon.output.contains("pass 1: 1 repositories") })
 
         try "root = \(first.directory.path)\nrepo = \(second.path)\n".write(
-            toFile: configuration, atomically: true, encoding: .utf8)
+            toFile: configuration,
+            atomically: true,
+            encoding: .utf8
+        )
         daemon.send(SIGHUP)
         #expect(eventually { hub.entries.count == 3 }, "\(daemon.output)")
         #expect(daemon.output.contains("configuration read again from \(configuration)"))
@@ -106,9 +113,12 @@ struct DaemonCommandTests {
         let fixture = try GitRepositoryFixture()
         let result = try fixture.tool(["daemon", "--once"])
         #expect(result.status == 64)
-        #expect(result.standardError.hasPrefix(
-            "worktrail-git: the daemon has no repositories: give --repo PATH, or list them in \(fixture.home)/.config/worktrail-git/daemon.conf\n"
-        ))
+        let configuration = "\(fixture.home)/.config/worktrail-git/daemon.conf"
+        #expect(
+            result.standardError.hasPrefix(
+                "worktrail-git: the daemon has no repositories: give --repo PATH, or list them in \(configuration)\n"
+            )
+        )
     }
 
     @Test func aMistakeInTheConfigurationFileNamesTheLine() throws {
@@ -117,6 +127,9 @@ struct DaemonCommandTests {
         try "repo = a\nrepos = b\n".write(toFile: configuration, atomically: true, encoding: .utf8)
         let result = try fixture.tool(["daemon", "--once", "--config", configuration])
         #expect(result.status == 1)
-        #expect(result.standardError == "worktrail-git: \(configuration):2: unknown setting 'repos' (known: repo, root, depth, interval)\n")
+        #expect(
+            result.standardError
+                == "worktrail-git: \(configuration):2: unknown setting 'repos' (known: repo, root, depth, interval)\n"
+        )
     }
 }

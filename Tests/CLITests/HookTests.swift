@@ -1,7 +1,7 @@
 import Foundation
 import StandInHub
-import Testing
 import TestSupport
+import Testing
 
 /// The hooks end to end: real git commands run them, they start the real binary in the
 /// background, and it delivers to the stand-in Hub. Waits poll for the outcome.
@@ -33,10 +33,14 @@ struct HookTests {
         for (index, name) in ["post-commit", "post-rewrite", "post-merge"].enumerated() {
             let path = "\(hooks)/\(name)"
             #expect(try String(contentsOfFile: path, encoding: .utf8) == installed[index].0)
-            #expect(try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date == installed[index].1)
+            #expect(
+                try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date == installed[index].1
+            )
         }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: hooks).filter { !$0.hasSuffix(".sample") }.sorted()
-            == ["post-commit", "post-merge", "post-rewrite"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: hooks).filter { !$0.hasSuffix(".sample") }.sorted()
+                == ["post-commit", "post-merge", "post-rewrite"]
+        )
     }
 
     /// A hook that was there keeps running, first, with git's arguments, and is back after uninstall.
@@ -51,8 +55,11 @@ struct HookTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hookPath)
 
         let install = try fixture.tool(["hook", "install"])
-        #expect(install.standardOutput.hasPrefix(
-            "kept the existing post-commit hook as post-commit.worktrail-chained; it still runs first\n"))
+        #expect(
+            install.standardOutput.hasPrefix(
+                "kept the existing post-commit hook as post-commit.worktrail-chained; it still runs first\n"
+            )
+        )
         let commit = try fixture.hookedCommit("with both hooks", hub: hub)
         #expect(try String(contentsOfFile: marker, encoding: .utf8) == "ran \n")
         #expect(eventually { hub.deliveredCommits.contains(commit) })
@@ -76,7 +83,9 @@ struct HookTests {
         try FileManager.default.createDirectory(atPath: subdirectory, withIntermediateDirectories: true)
 
         let install = try fixture.tool(["hook", "install", "--repo", subdirectory])
-        #expect(install.standardOutput == "installed post-commit, post-rewrite, post-merge in \(fixture.path)/.githooks\n")
+        #expect(
+            install.standardOutput == "installed post-commit, post-rewrite, post-merge in \(fixture.path)/.githooks\n"
+        )
         #expect(!FileManager.default.fileExists(atPath: fixture.path + "/.git/hooks/post-commit"))
         let commit = try fixture.hookedCommit("through hooksPath", hub: hub)
         #expect(eventually { hub.deliveredCommits.contains(commit) })
@@ -88,7 +97,9 @@ struct HookTests {
         let template = fixture.directory.child("data") + "/worktrail-git/git-template"
         let install = try fixture.tool(["hook", "install", "--template"], extra: fixture.hookEnvironment(nil))
         #expect(install.status == 0, "\(install.allOutput)")
-        #expect(install.standardOutput.hasPrefix("set init.templateDir to \(template) in your global git configuration\n"))
+        #expect(
+            install.standardOutput.hasPrefix("set init.templateDir to \(template) in your global git configuration\n")
+        )
         #expect(try fixture.git(["config", "--global", "init.templateDir"]) == template + "\n")
 
         let clone = fixture.directory.child("clone")
@@ -130,13 +141,16 @@ struct HookTests {
         try fixture.hookedGit(
             ["rebase", "-q", "-i", "HEAD~3"],
             hub: hub,
-            extra: ["GIT_SEQUENCE_EDITOR": "sed -i -e '1s/^pick/reword/'", "GIT_EDITOR": "sed -i -e '1s/^/Reworded: /'"]
+            extra: [
+                "GIT_SEQUENCE_EDITOR": "sed -i -e '1s/^pick/reword/'", "GIT_EDITOR": "sed -i -e '1s/^/Reworded: /'",
+            ]
         )
         let rewritten = try fixture.git(["log", "-3", "--format=%H"]).split(separator: "\n").map(String.init)
         #expect(try fixture.git(["log", "-1", "--skip=2", "--format=%s"]) == "Reworded: step 1\n")
         #expect(eventually { Set(rewritten).isSubset(of: Set(hub.deliveredCommits)) })
         #expect(eventually(within: 2) { hub.entries.count > 7 } == false)  // each delivered once
         #expect(Set(hub.deliveredCommits).count == hub.entries.count)
+        #expect(eventually { fixture.hookLog.contains(" post-rewrite: widgets: ") })
     }
 
     @Test func cherryPickAndMergeAreDelivered() throws {
@@ -215,7 +229,10 @@ struct HookTests {
     @Test func aRemovedBinaryNeverBreaksACommit() throws {
         let fixture = try GitRepositoryFixture.small(commits: 1)
         let copy = fixture.directory.child("bin/worktrail-git")
-        try FileManager.default.createDirectory(atPath: fixture.directory.child("bin"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: fixture.directory.child("bin"),
+            withIntermediateDirectories: true
+        )
         try FileManager.default.copyItem(atPath: toolPath, toPath: copy)
         let install = try Shell.run(copy, ["hook", "install"], in: fixture.path, environment: fixture.environment)
         #expect(install.status == 0)
@@ -245,7 +262,11 @@ struct HookTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: slow)
         let hookPath = fixture.path + "/.git/hooks/post-commit"
         let hook = try String(contentsOfFile: hookPath, encoding: .utf8)
-        try hook.replacingOccurrences(of: "'\(toolPath)'", with: "'\(slow)'").write(toFile: hookPath, atomically: true, encoding: .utf8)
+        try hook.replacingOccurrences(of: "'\(toolPath)'", with: "'\(slow)'").write(
+            toFile: hookPath,
+            atomically: true,
+            encoding: .utf8
+        )
 
         let started = Date()
         let result = try Shell.run(
@@ -257,6 +278,26 @@ struct HookTests {
         #expect(result.status == 0)
         #expect(Date().timeIntervalSince(started) < 4)
         #expect(result.standardOutput.contains("piped"))
+    }
+
+    /// The log is bounded: past 256 KiB it moves to hook.log.1 and a new one starts.
+    @Test func theHookLogIsRotated() throws {
+        let fixture = try GitRepositoryFixture.withHooks()
+        let log = fixture.path + "/.git/worktrail/hook.log"
+        try FileManager.default.createDirectory(
+            atPath: fixture.path + "/.git/worktrail",
+            withIntermediateDirectories: true
+        )
+        try String(repeating: "an old line of the hook log\n", count: 10_000).write(
+            toFile: log,
+            atomically: true,
+            encoding: .utf8
+        )
+        try fixture.hookedCommit("rotates the log", hub: nil)
+        #expect(eventually { fixture.hookLog.contains(" post-commit: widgets: ") })
+        #expect(fixture.hookLog.split(separator: "\n").count == 1)
+        let old = try FileManager.default.attributesOfItem(atPath: log + ".1")[.size] as? Int
+        #expect(old == 280_000)
     }
 
     // MARK: - Outages
@@ -272,8 +313,11 @@ struct HookTests {
         #expect(hub.entries.isEmpty)
 
         try hub.bringUp()
-        let daemon = try fixture.tool(["daemon", "--once", "--repo", fixture.path], credentials: true,
-                                      extra: ["WORKTRAIL_HUB_URL": hub.baseURL.absoluteString])
+        let daemon = try fixture.tool(
+            ["daemon", "--once", "--repo", fixture.path],
+            credentials: true,
+            extra: ["WORKTRAIL_HUB_URL": hub.baseURL.absoluteString]
+        )
         #expect(daemon.status == 0, "\(daemon.allOutput)")
         #expect(hub.deliveredCommits.contains(commit))
         #expect(hub.entries.count == 2)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import WorkTrailDaemon
 
 @Suite("Daemon configuration file and repository discovery")
@@ -17,7 +17,12 @@ struct DaemonConfigurationTests {
             interval = 90
 
             """
-        let configuration = try DaemonConfiguration.parse(text, path: "daemon.conf", home: "/home/dee", directory: "/etc/wt")
+        let configuration = try DaemonConfiguration.parse(
+            text,
+            path: "daemon.conf",
+            home: "/home/dee",
+            directory: "/etc/wt"
+        )
         #expect(configuration.repositories == ["/home/dee/src/widgets", "/srv/git/tools.git"])
         #expect(configuration.roots == ["/etc/wt/projects"])
         #expect(configuration.depth == 2)
@@ -51,7 +56,10 @@ struct DaemonConfigurationTests {
     }
 
     @Test func theDefaultPathFollowsXDG() {
-        #expect(DaemonConfiguration.defaultPath(environment: ["HOME": "/home/dee"]) == "/home/dee/.config/worktrail-git/daemon.conf")
+        #expect(
+            DaemonConfiguration.defaultPath(environment: ["HOME": "/home/dee"])
+                == "/home/dee/.config/worktrail-git/daemon.conf"
+        )
         #expect(
             DaemonConfiguration.defaultPath(environment: ["HOME": "/home/dee", "XDG_CONFIG_HOME": "/cfg"])
                 == "/cfg/worktrail-git/daemon.conf"
