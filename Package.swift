@@ -35,5 +35,6 @@ let package = Package(
         .testTarget(name: "GitSyncTests", dependencies: ["GitSync", "Git", "StandInHub", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["WorkTrailDaemon", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["worktrail-git", "StandInHub", "TestSupport"]),
+        .testTarget(name: "StandInHubTests", dependencies: ["StandInHub"]),
     ]
 )

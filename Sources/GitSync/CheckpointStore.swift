@@ -2,7 +2,7 @@ import Foundation
 import WorkTrailHub
 
 /// What the checkpoint knows of one commit.
-enum CommitState: String, CaseIterable {
+public enum CommitState: String, CaseIterable, Sendable {
     /// Built and waiting in the outbox.
     case pending
     /// Sent in a batch whose answer has not been recorded: if the process died, the Hub may or
@@ -10,15 +10,27 @@ enum CommitState: String, CaseIterable {
     case sending
     /// Stored by the Hub, with the id it gave.
     case delivered
-    /// Refused by the Hub as invalid; kept with the Hub's reason.
+    /// Refused by the Hub as invalid; kept with the Hub's reason until `--retry-rejected`.
     case rejected
+    /// By an author who is no known employee (company mode); delivered once the author is.
+    case skipped
+    /// Sent without an answer, and not sent again because of `--at-most-once`.
+    case unknown
+    /// A rewrite (amend, rebase, cherry-pick) of a commit already recorded: the same work,
+    /// so it gets no entry of its own.
+    case rewritten
 }
 
-/// An entry built from a commit, as it waits in the outbox.
+/// An entry built from a commit, as the checkpoint keeps it.
 struct QueuedEntry: Equatable {
     var commitID: String
     var entry: HubEntry
+    /// The author's e-mail after the mailmap, lowercased.
     var authorEmail: String
+    /// Identifies the piece of work: author, author time and subject. A rewritten commit that
+    /// keeps all three has the same key.
+    var workKey: String
+    var state: CommitState = .pending
 }
 
 /// Why the checkpoint cannot be used.
@@ -41,7 +53,8 @@ enum CheckpointError: Error, CustomStringConvertible {
             return "the checkpoint \(path) was written by a newer worktrail-git (format \(version));"
                 + " update worktrail-git."
         case .diskFull(let path):
-            return "the disk holding \(path) is full; nothing of this run was recorded. Free some space and run again."
+            return "the disk holding \(path) is full; the last change was not recorded, what was recorded"
+                + " before stays as it was. Free some space and run again."
         case .failed(let path, let detail):
             return "the checkpoint \(path) could not be updated: \(detail)"
         }
@@ -96,12 +109,14 @@ final class CheckpointStore {
                         entry TEXT NOT NULL,
                         author_time INTEGER NOT NULL,
                         author_email TEXT NOT NULL,
+                        work_key TEXT NOT NULL,
                         hub_id INTEGER,
                         batch INTEGER,
                         reason TEXT,
                         updated_at REAL NOT NULL
                     );
                     CREATE INDEX IF NOT EXISTS commits_by_state ON commits (state, author_time, commit_id);
+                    CREATE INDEX IF NOT EXISTS commits_by_work ON commits (work_key);
                     """
                 )
             }
@@ -137,10 +152,24 @@ final class CheckpointStore {
         }
     }
 
-    /// Records a scan in one transaction: the new entries join the outbox and the tips replace
-    /// the old ones. Entries for commits the checkpoint already knows are left as they are.
+    /// Which of `workKeys` belong to commits the checkpoint already knows.
+    func knownWork(_ workKeys: [String]) throws(CheckpointError) -> Set<String> {
+        try wrap {
+            let statement = try database.prepare("SELECT 1 FROM commits WHERE work_key = ? LIMIT 1")
+            var known = Set<String>()
+            for key in workKeys {
+                try statement.rebind([.text(key)])
+                if try statement.step() { known.insert(key) }
+            }
+            return known
+        }
+    }
+
+    /// Records a scan in one transaction: the new commits are recorded in their states (the
+    /// pending ones join the outbox) and the tips replace the old ones. Commits the checkpoint
+    /// already knows are left as they are.
     ///
-    /// - Returns: how many entries were added.
+    /// - Returns: how many entries joined the outbox.
     @discardableResult
     func recordScan(entries: [QueuedEntry], tips: [String: String], fingerprint: String) throws(CheckpointError) -> Int {
         try wrap {
@@ -148,19 +177,20 @@ final class CheckpointStore {
                 let now = Date().timeIntervalSince1970
                 let insert = try database.prepare(
                     """
-                    INSERT OR IGNORE INTO commits (commit_id, state, entry, author_time, author_email, updated_at)
-                    VALUES (?, 'pending', ?, ?, ?, ?)
+                    INSERT OR IGNORE INTO commits
+                        (commit_id, state, entry, author_time, author_email, work_key, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     """
                 )
                 var added = 0
                 for queued in entries {
-                    let json = String(decoding: try encoder.encode(queued.entry), as: UTF8.self)
+                    let json = queued.state == .rewritten ? "" : String(decoding: try encoder.encode(queued.entry), as: UTF8.self)
                     try insert.rebind([
-                        .text(queued.commitID), .text(json), .integer(queued.entry.time),
-                        .text(queued.authorEmail), .real(now),
+                        .text(queued.commitID), .text(queued.state.rawValue), .text(json),
+                        .integer(queued.entry.time), .text(queued.authorEmail), .text(queued.workKey), .real(now),
                     ])
                     while try insert.step() {}
-                    added += database.changes
+                    if queued.state == .pending { added += database.changes }
                 }
                 try database.run("DELETE FROM tips")
                 let tip = try database.prepare("INSERT INTO tips (ref, commit_id) VALUES (?, ?)")
@@ -185,7 +215,7 @@ final class CheckpointStore {
         try wrap {
             try database.query(
                 """
-                SELECT commit_id, entry, author_email FROM commits WHERE state = ?
+                SELECT commit_id, entry, author_email, work_key FROM commits WHERE state = ?
                 ORDER BY author_time, commit_id LIMIT ?
                 """,
                 [.text(state.rawValue), .integer(Int64(min(limit, Int(Int64.max))))]
@@ -194,7 +224,13 @@ final class CheckpointStore {
                 guard let entry = try? decoder.decode(HubEntry.self, from: json) else {
                     throw SQLiteError(code: 11, message: "an outbox entry is not valid JSON", operation: "read outbox")
                 }
-                return QueuedEntry(commitID: row.text(0) ?? "", entry: entry, authorEmail: row.text(2) ?? "")
+                return QueuedEntry(
+                    commitID: row.text(0) ?? "",
+                    entry: entry,
+                    authorEmail: row.text(2) ?? "",
+                    workKey: row.text(3) ?? "",
+                    state: state
+                )
             }
         }
     }
@@ -225,6 +261,52 @@ final class CheckpointStore {
     /// Puts entries back in the outbox, to be sent on a later run.
     func markPending(_ commitIDs: [String]) throws(CheckpointError) {
         try update(commitIDs, set: "state = 'pending', batch = NULL", [])
+    }
+
+    /// Records that entries were sent without an answer and will not be sent again.
+    func markUnknown(_ commitIDs: [String]) throws(CheckpointError) {
+        try update(commitIDs, set: "state = 'unknown'", [])
+    }
+
+    /// Replaces entries and puts them in the outbox: skipped ones whose author is now known,
+    /// rejected ones rebuilt after the cause was fixed.
+    func requeue(_ entries: [QueuedEntry]) throws(CheckpointError) {
+        try wrap {
+            try database.transaction {
+                let now = Date().timeIntervalSince1970
+                let statement = try database.prepare(
+                    "UPDATE commits SET state = 'pending', entry = ?, reason = NULL, batch = NULL, updated_at = ?"
+                        + " WHERE commit_id = ?"
+                )
+                for queued in entries {
+                    let json = String(decoding: try encoder.encode(queued.entry), as: UTF8.self)
+                    try statement.rebind([.text(json), .real(now), .text(queued.commitID)])
+                    while try statement.step() {}
+                }
+            }
+        }
+    }
+
+    /// The commits in a state, with the reason recorded for each (the Hub's, for rejected ones).
+    func reasons(in state: CommitState) throws(CheckpointError) -> [(commitID: String, reason: String)] {
+        try wrap {
+            try database.query(
+                "SELECT commit_id, coalesce(reason, '') FROM commits WHERE state = ? ORDER BY author_time, commit_id",
+                [.text(state.rawValue)]
+            ) { ($0.text(0) ?? "", $0.text(1) ?? "") }
+        }
+    }
+
+    /// Skipped commits counted by author e-mail, most first.
+    func skippedAuthors() throws(CheckpointError) -> [(email: String, count: Int)] {
+        try wrap {
+            try database.query(
+                """
+                SELECT author_email, count(*) AS n FROM commits WHERE state = 'skipped'
+                GROUP BY author_email ORDER BY n DESC, author_email
+                """
+            ) { ($0.text(0) ?? "", Int($0.int(1))) }
+        }
     }
 
     /// Moves entries the Hub refused as invalid out of the outbox, with the Hub's reason.
@@ -272,11 +354,19 @@ final class CheckpointStore {
         }
     }
 
-    /// Forgets every commit and tip, so that the next scan starts from nothing.
-    func forgetEverything() throws(CheckpointError) {
+    /// Forgets every commit and tip after the Hub was cleaned at `cleanedAt`, so that the next
+    /// scan starts from nothing; a resync in progress is then complete as far as the Hub goes.
+    func forgetEverything(cleanedAt: Double) throws(CheckpointError) {
         try wrap {
             try database.transaction {
-                try database.execute("DELETE FROM commits; DELETE FROM tips; DELETE FROM meta WHERE key = 'scan_fingerprint'")
+                try database.execute(
+                    """
+                    DELETE FROM commits;
+                    DELETE FROM tips;
+                    DELETE FROM meta WHERE key IN ('scan_fingerprint', 'resync_started');
+                    """
+                )
+                try setMeta("hub_cleaned_at", String(cleanedAt))
             }
         }
     }
@@ -301,11 +391,19 @@ final class CheckpointStore {
             throw error
         } catch let error as SQLiteError where error.isCorrupt {
             throw .unreadable(path: path, detail: error.message)
-        } catch let error as SQLiteError where error.isDiskFull {
+        } catch let error as SQLiteError where error.isDiskFull || (error.isIOError && Self.isNearlyFull(path)) {
             throw .diskFull(path: path)
         } catch {
             throw .failed(path: path, detail: Self.describe(error))
         }
+    }
+
+    /// Whether the file system holding `path` has less than a mebibyte left, which makes a
+    /// write error most likely a full disk.
+    private static func isNearlyFull(_ path: String) -> Bool {
+        var info = statvfs()
+        guard statvfs((path as NSString).deletingLastPathComponent, &info) == 0 else { return false }
+        return UInt64(info.f_bavail) * UInt64(info.f_frsize) < 1 << 20
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -23,6 +23,10 @@ public struct SettingsError: Error, CustomStringConvertible {
 /// | `worktrail.refs` (repeatable) | the references scanned, as globs | `refs/heads/*` |
 /// | `worktrail.merges` | whether merge commits are entries | `true` |
 /// | `worktrail.hubUrl` | the Hub's base URL | `https://worktrail.net` |
+/// | `worktrail.since` | how far back a first sync reaches (a date) | the whole history |
+/// | `worktrail.mode` | `personal` (your own commits) or `company` (every author, as employees) | `personal` |
+/// | `worktrail.employee.<id>.email` | more addresses of employee `<id>` (repeatable) | |
+/// | `worktrail.employeeCacheMinutes` | how long the Hub's employee list is reused | 60 |
 struct RepositorySettings {
     var repositoryName: String
     /// Makes commit links; holds the reason instead when no link can be made, which is only an
@@ -36,6 +40,14 @@ struct RepositorySettings {
     var includeMerges: Bool
     /// `worktrail.hubUrl`, when set.
     var hubURL: String?
+    /// Commits authored before this time (seconds since 1970) are left out (`worktrail.since`).
+    var since: Int64?
+    /// Company mode: every author is matched to an employee; personal mode takes the user's own.
+    var companyMode: Bool
+    /// Employee ids by e-mail (lowercased) from `worktrail.employee.<id>.email`.
+    var employeeAliases: [String: Int]
+    /// How old the cached employee list may get before it is fetched again, in seconds.
+    var employeeCacheAge: Double
 
     /// The longest summary sent, in characters; longer subjects are cut with an ellipsis.
     static let summaryLimit = 1000
@@ -46,6 +58,7 @@ struct RepositorySettings {
     var fingerprint: String {
         let emails = authorEmails.map { $0.sorted().joined(separator: ",") } ?? "*"
         return "v1|authors=\(emails)|refs=\(refGlobs.joined(separator: ","))|merges=\(includeMerges)"
+            + "|since=\(since.map(String.init) ?? "")"
     }
 
     static func read(
@@ -76,8 +89,14 @@ struct RepositorySettings {
             employeeID = id
         }
 
+        let mode = try configuration.string("worktrail.mode")?.lowercased() ?? "personal"
+        guard mode == "personal" || mode == "company" else {
+            throw SettingsError("git config worktrail.mode is '\(mode)'; set it to 'personal' or 'company'")
+        }
+        let companyMode = mode == "company"
+
         var authorEmails: Set<String>?
-        if !allAuthors {
+        if !allAuthors && !companyMode {
             guard let own = try configuration.string("user.email"), !own.isEmpty else {
                 throw SettingsError(
                     "git config user.email is not set, so your own commits cannot be told apart;"
@@ -89,6 +108,21 @@ struct RepositorySettings {
         }
 
         let refs = try configuration.strings("worktrail.refs").filter { !$0.isEmpty }
+        var since: Int64?
+        if let text = try configuration.string("worktrail.since") {
+            guard let time = parseDate(text) else {
+                throw SettingsError(
+                    "git config worktrail.since is '\(text)'; give a date such as 2024-01-31 or 2024-01-31T09:00:00Z"
+                )
+            }
+            since = time
+        }
+        let cacheMinutes = try configuration.string("worktrail.employeeCacheMinutes").map { text in
+            guard let minutes = Double(text), minutes >= 0 else {
+                throw SettingsError("git config worktrail.employeeCacheMinutes is '\(text)'; give a number of minutes")
+            }
+            return minutes
+        } ?? 60
         return RepositorySettings(
             repositoryName: name,
             linker: linker,
@@ -97,8 +131,38 @@ struct RepositorySettings {
             authorEmails: authorEmails,
             refGlobs: refs.isEmpty ? ["refs/heads/*"] : refs,
             includeMerges: try configuration.bool("worktrail.merges") ?? true,
-            hubURL: try configuration.string("worktrail.hubUrl")
+            hubURL: try configuration.string("worktrail.hubUrl"),
+            since: since,
+            companyMode: companyMode,
+            employeeAliases: try employeeAliases(configuration),
+            employeeCacheAge: cacheMinutes * 60
         )
+    }
+
+    /// `worktrail.employee.<id>.email` entries (repeatable), as e-mail to employee id.
+    private static func employeeAliases(_ configuration: Configuration) throws -> [String: Int] {
+        var aliases: [String: Int] = [:]
+        for (key, value) in try configuration.entries(matching: #"^worktrail\.employee\..*\.email$"#) {
+            let parts = key.split(separator: ".")
+            guard parts.count == 4, let id = Int(parts[2]), id > 0 else {
+                throw SettingsError("git config \(key): the part between 'employee.' and '.email' must be an employee id")
+            }
+            aliases[value.lowercased()] = id
+        }
+        return aliases
+    }
+
+    /// A date as `worktrail.since` takes it: `YYYY-MM-DD` (midnight UTC), ISO 8601 with a time,
+    /// or seconds since 1970.
+    static func parseDate(_ text: String) -> Int64? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let seconds = Int64(trimmed) { return seconds }
+        let full = ISO8601DateFormatter()
+        if let date = full.date(from: trimmed) { return Int64(date.timeIntervalSince1970) }
+        let day = ISO8601DateFormatter()
+        day.formatOptions = [.withFullDate]
+        if let date = day.date(from: trimmed) { return Int64(date.timeIntervalSince1970) }
+        return nil
     }
 
     /// The `origin` remote's URL, or the only remote's when there is no `origin`.

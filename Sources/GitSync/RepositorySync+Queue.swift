@@ -25,8 +25,12 @@ extension RepositorySync {
             let scan = try scanner.scan(previous: try store.lastScan(), isKnown: { try store.known($0) })
             report.commitsRead += scan.commitsRead
             if !scan.upToDate {
+                // Without the Hub there is no employee list: in company mode the entries wait as
+                // skipped, and the next sync places them in the outbox.
+                let knownWork = try store.knownWork(scan.commits.map(\.workKey))
+                let classified = try classify(scan.commits, knownWork: knownWork, directory: nil)
                 report.queued += try store.recordScan(
-                    entries: scan.entries,
+                    entries: classified,
                     tips: scan.tips,
                     fingerprint: scan.fingerprint
                 )

@@ -15,11 +15,37 @@ public struct SyncReport: Sendable {
     public var rejected: [(commit: String, reason: String)] = []
     /// Entries still waiting in the outbox after the run.
     public var pending = 0
-    /// Entries of an interrupted earlier run, sent again because their outcome was unknown.
-    public var resentAfterInterruption = 0
+    /// Entries of an interrupted earlier run whose outcome is unknown: sent again (the default)
+    /// or set aside (`--at-most-once`).
+    public var interrupted = 0
+    /// Commits of authors who are no known employee (company mode), by e-mail.
+    public var skippedAuthors: [(email: String, count: Int)] = []
     /// True when another process was already syncing this repository and will cover this run's
     /// commits.
     public var leftToOtherProcess = false
+}
+
+/// How a sync delivers.
+public struct SyncOptions: Sendable {
+    /// Entries per request.
+    public var batchSize = 500
+    /// Never send an entry twice: entries sent without an answer are set aside instead of
+    /// being sent again (they may then be missing from the Hub).
+    public var atMostOnce = false
+    /// Rebuild the entries the Hub refused and send them again.
+    public var retryRejected = false
+
+    public init(batchSize: Int = 500, atMostOnce: Bool = false, retryRejected: Bool = false) {
+        self.batchSize = max(1, batchSize)
+        self.atMostOnce = atMostOnce
+        self.retryRejected = retryRejected
+    }
+}
+
+/// How far a delivery has come, for progress displays.
+public struct SyncProgress: Sendable {
+    public var delivered: Int
+    public var total: Int
 }
 
 /// Why a sync stopped; each message names the repository or file and what to do.
@@ -36,7 +62,8 @@ public final class RepositorySync {
     let repository: Repository
     let settings: RepositorySettings
     let mailmap: Mailmap
-    /// Where the checkpoint, the lock and the logs live: `<common git dir>/worktrail`.
+    /// Where the checkpoint and the lock live: `<common git dir>/worktrail`, or a directory
+    /// of its own under `--state-dir`.
     public let stateDirectory: String
     /// The environment, for the user's state directory (`XDG_STATE_HOME`, `HOME`).
     let environment: [String: String]
@@ -44,16 +71,20 @@ public final class RepositorySync {
 
     /// Opens the repository containing `path` and reads its settings.
     ///
+    /// - Parameters:
+    ///   - stateRoot: a directory for checkpoints of repositories this user cannot write to;
+    ///     each repository gets a directory of its own below it.
     /// - Throws: `SyncError` for a path that is no repository, `SettingsError` for a bad setting.
     public init(
         path: String,
         allAuthors: Bool,
+        stateRoot: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws {
-        self.environment = environment
         guard FileManager.default.fileExists(atPath: path) else {
             throw SyncError("no such file or directory")
         }
+        self.environment = environment
         repository = try Self.openRepository(containing: path)
         let configuration = try repository.configuration()
         settings = try RepositorySettings.read(
@@ -62,10 +93,17 @@ public final class RepositorySync {
             allAuthors: allAuthors
         )
         mailmap = try Mailmap(repository: repository)
-        stateDirectory = (repository.commonDirectory as NSString).appendingPathComponent("worktrail")
+        let common = repository.commonDirectory
+        if let stateRoot {
+            let name = "\(settings.repositoryName)-\(String(fnv1a(common), radix: 16))"
+            stateDirectory = (stateRoot as NSString).appendingPathComponent(name)
+        } else {
+            stateDirectory = (common as NSString).appendingPathComponent("worktrail")
+        }
     }
 
     private static func openRepository(containing path: String) throws -> Repository {
+        // A do/catch around this call returning the class crashes the 6.3 compiler; Result does not.
         let result = Result { () throws(GitError) in try Repository.discover(containing: path) }
         if case .failure(let error) = result, error.code == GitError.notFound.code {
             throw SyncError("not inside a git repository; give one with --repo PATH")
@@ -93,21 +131,66 @@ public final class RepositorySync {
 
     /// What a sync would deliver now: the outbox, then the entries of new commits. Changes
     /// nothing, not even by creating the checkpoint.
-    public func preview() throws -> [PreviewLine] {
+    ///
+    /// - Parameter hub: in company mode, the Hub whose cached employee list places authors.
+    public func preview(hub: HubConfiguration? = nil) throws -> [PreviewLine] {
+        let directory = EmployeeDirectory(
+            employees: hub.flatMap { HubState(configuration: $0, environment: environment).cachedEmployeeList() } ?? [],
+            aliases: settings.employeeAliases
+        )
         // A resync that was started but not finished will begin again from nothing.
         let store = FileManager.default.fileExists(atPath: checkpointPath)
             ? try CheckpointStore(path: checkpointPath) : nil
         guard let store, try store.meta("resync_started") == nil else {
             let scan = try scanner.scan(previous: (nil, [:]), isKnown: { _ in [] })
-            return scan.entries.map { PreviewLine(commit: $0.commitID, entry: $0.entry) }
+            return try classify(scan.commits, knownWork: [], directory: directory)
+                .filter { $0.state == .pending }
+                .map { PreviewLine(commit: $0.commitID, entry: $0.entry) }
         }
         var lines: [PreviewLine] = []
         for state in [CommitState.sending, .pending] {
             lines += try store.entries(in: state).map { PreviewLine(commit: $0.commitID, entry: $0.entry) }
         }
         let scan = try scanner.scan(previous: try store.lastScan(), isKnown: { try store.known($0) })
-        lines += scan.entries.map { PreviewLine(commit: $0.commitID, entry: $0.entry) }
+        let knownWork = try store.knownWork(scan.commits.map(\.workKey))
+        lines += try classify(scan.commits, knownWork: knownWork, directory: directory)
+            .filter { $0.state == .pending }
+            .map { PreviewLine(commit: $0.commitID, entry: $0.entry) }
         return lines
+    }
+
+    /// What a resync would create: every matching commit's entry, the checkpoint ignored.
+    public func resyncPreview() throws -> Int {
+        let scan = try scanner.scan(previous: (nil, [:]), isKnown: { _ in [] })
+        return try classify(scan.commits, knownWork: [], directory: nil).filter { $0.state != .rewritten }.count
+    }
+
+    /// Decides what becomes of newly found commits: a rewrite of known work gets no entry; in
+    /// company mode an author who is no known employee is skipped (for now); the rest join the
+    /// outbox.
+    func classify(
+        _ commits: [ScannedCommit],
+        knownWork: Set<String>,
+        directory: EmployeeDirectory?
+    ) throws -> [QueuedEntry] {
+        var seenWork = knownWork
+        return try commits.map { scanned in
+            var entry = try settings.entry(for: scanned.commit)
+            var state = CommitState.pending
+            if !seenWork.insert(scanned.workKey).inserted {
+                state = .rewritten
+            } else if settings.companyMode {
+                entry.employeeID = directory?.employee(for: scanned.authorEmail)
+                if entry.employeeID == nil { state = .skipped }
+            }
+            return QueuedEntry(
+                commitID: scanned.commit.id.hex,
+                entry: entry,
+                authorEmail: scanned.authorEmail,
+                workKey: scanned.workKey,
+                state: state
+            )
+        }
     }
 
     // MARK: - Sync
@@ -116,18 +199,13 @@ public final class RepositorySync {
     ///
     /// When another process is syncing the same repository, returns at once with
     /// `leftToOtherProcess` set: that process scans again before it stops.
-    public func sync(client: HubClient, batchSize: Int, log: (String) -> Void) async throws -> SyncReport {
-        let store = try CheckpointStore(path: checkpointPath)
-        let lock = SyncLock(directory: stateDirectory)
-        var report = SyncReport(repositoryName: repositoryName)
-        guard try lock.requestAndTryAcquire() else {
-            report.leftToOtherProcess = true
-            return report
-        }
-        repeat {
-            report = try await pass(store: store, client: client, batchSize: batchSize, report: report, log: log)
-        } while try lock.releaseAndCheckRequests()
-        return report
+    public func sync(
+        client: HubClient,
+        options: SyncOptions = SyncOptions(),
+        progress: @escaping (SyncProgress) -> Void = { _ in },
+        log: (String) -> Void
+    ) async throws -> SyncReport {
+        try await run(resync: false, client: client, options: options, progress: progress, log: log)
     }
 
     /// Deletes everything this app stored in the Hub, forgets the checkpoint and delivers every
@@ -136,150 +214,224 @@ public final class RepositorySync {
     /// The intent is recorded before the Hub is cleaned, so a resync that stops half-way is
     /// finished by the next sync or resync instead of leaving the Hub with part of the history.
     /// Other repositories synced from this machine notice the clean on their next sync and
-    /// deliver their commits again too.
-    public func resync(client: HubClient, batchSize: Int, log: (String) -> Void) async throws -> SyncReport {
+    /// deliver their commits again too. Unlike a sync, a resync waits for another process.
+    public func resync(
+        client: HubClient,
+        options: SyncOptions = SyncOptions(),
+        progress: @escaping (SyncProgress) -> Void = { _ in },
+        log: (String) -> Void
+    ) async throws -> SyncReport {
+        try await run(resync: true, client: client, options: options, progress: progress, log: log)
+    }
+
+    private func run(
+        resync: Bool,
+        client: HubClient,
+        options: SyncOptions,
+        progress: @escaping (SyncProgress) -> Void,
+        log: (String) -> Void
+    ) async throws -> SyncReport {
         let store = try CheckpointStore(path: checkpointPath)
         let lock = SyncLock(directory: stateDirectory)
-        try lock.acquireWaiting()
-        try store.setMeta("resync_started", ISO8601DateFormatter().string(from: Date()))
+        if resync {
+            try lock.acquireWaiting()
+            try store.setMeta("resync_started", ISO8601DateFormatter().string(from: Date()))
+        } else if try !lock.requestAndTryAcquire() {
+            var report = SyncReport(repositoryName: repositoryName)
+            report.leftToOtherProcess = true
+            return report
+        }
+        return try await passes(store: store, lock: lock, client: client, options: options, progress: progress, log: log)
+    }
+
+    /// Runs passes under the lock until no other process asks for one, recording the outcome.
+    private func passes(
+        store: CheckpointStore,
+        lock: SyncLock,
+        client: HubClient,
+        options: SyncOptions,
+        progress: @escaping (SyncProgress) -> Void,
+        log: (String) -> Void
+    ) async throws -> SyncReport {
         var report = SyncReport(repositoryName: repositoryName)
-        repeat {
-            report = try await pass(store: store, client: client, batchSize: batchSize, report: report, log: log)
-        } while try lock.releaseAndCheckRequests()
-        return report
+        do {
+            repeat {
+                report = try await pass(
+                    store: store, client: client, options: options, report: report, progress: progress, log: log
+                )
+            } while try lock.releaseAndCheckRequests()
+            try? store.setMeta("last_error", nil)
+            try? store.setMeta("last_sync", String(Date().timeIntervalSince1970))
+            return report
+        } catch {
+            try? store.setMeta("last_error", String(describing: error))
+            try? store.setMeta("last_sync", String(Date().timeIntervalSince1970))
+            throw error
+        }
     }
 
-    /// What a resync would do, without doing it: the number of entries it would create.
-    public func resyncPreview() throws -> Int {
-        try scanner.scan(previous: (nil, [:]), isKnown: { _ in [] }).entries.count
-    }
-
-    /// Counts of the checkpoint's commits by state, or nil when there is no checkpoint yet.
-    public func checkpointCounts() throws -> [String: Int]? {
-        guard FileManager.default.fileExists(atPath: checkpointPath) else { return nil }
-        let counts = try CheckpointStore(path: checkpointPath).counts()
-        return Dictionary(uniqueKeysWithValues: CommitState.allCases.map { ($0.rawValue, counts[$0] ?? 0) })
-    }
-
-    /// One pass under the lock: finish a started resync, scan, then empty the outbox.
+    /// One pass under the lock: finish a started resync, scan, place authors, empty the outbox.
     private func pass(
         store: CheckpointStore,
         client: HubClient,
-        batchSize: Int,
+        options: SyncOptions,
         report: SyncReport,
+        progress: @escaping (SyncProgress) -> Void,
         log: (String) -> Void
     ) async throws -> SyncReport {
-        let cleanRecord = HubCleanRecord(configuration: await client.configuration, environment: environment)
+        let configuration = await client.configuration
+        let hubState = HubState(configuration: configuration, environment: environment)
+        try await resetIfCleaned(store: store, client: client, hubState: hubState, log: log)
+
+        let delivery = Delivery(store: store, client: client, report: report, options: options, progress: progress)
+        let interrupted = try store.entries(in: .sending).map(\.commitID)
+        if !interrupted.isEmpty {
+            if options.atMostOnce {
+                log("\(interrupted.count) entries were sent without an answer; set aside (--at-most-once)")
+                try store.markUnknown(interrupted)
+            } else {
+                log("\(interrupted.count) entries were sent without an answer; sending them again (the Hub may show them twice)")
+                try store.markPending(interrupted)
+            }
+            delivery.report.interrupted += interrupted.count
+        }
+
+        var directory: EmployeeDirectory?
+        if settings.companyMode {
+            let employees = try await hubState.employees(maxAge: settings.employeeCacheAge) {
+                try await client.employees()
+            }
+            directory = EmployeeDirectory(employees: employees, aliases: settings.employeeAliases)
+        }
+
+        let scan = try scanner.scan(previous: try store.lastScan(), isKnown: { try store.known($0) })
+        delivery.report.commitsRead += scan.commitsRead
+        if !scan.upToDate {
+            let knownWork = try store.knownWork(scan.commits.map(\.workKey))
+            let classified = try classify(scan.commits, knownWork: knownWork, directory: directory)
+            delivery.report.queued += try store.recordScan(
+                entries: classified,
+                tips: scan.tips,
+                fingerprint: scan.fingerprint
+            )
+        }
+        if let directory {
+            try promoteSkipped(store: store, directory: directory)
+        }
+        if options.retryRejected {
+            try requeueRejected(store: store, directory: directory)
+        }
+
+        try await delivery.deliverOutbox()
+        delivery.report.pending = try store.counts()[.pending] ?? 0
+        delivery.report.skippedAuthors = try store.skippedAuthors()
+        return delivery.report
+    }
+
+    /// Finishes a started resync by cleaning the Hub, or forgets what was delivered when the Hub
+    /// was cleaned since (by a resync of another repository).
+    private func resetIfCleaned(
+        store: CheckpointStore,
+        client: HubClient,
+        hubState: HubState,
+        log: (String) -> Void
+    ) async throws {
         if try store.meta("resync_started") != nil {
             do {
                 try await client.clean()
             } catch {
                 throw SyncError("cleaning the Hub failed: \(error); the resync will be finished by the next run")
             }
+            // From here on the Hub is empty and the checkpoint forgets everything, so the rest of
+            // the resync is an ordinary sync from nothing, resumable through the outbox.
             let now = Date().timeIntervalSince1970
-            try cleanRecord.recordClean(at: now)
-            try store.forgetEverything()
-            try store.setMeta("hub_cleaned_at", String(now))
-        } else if let cleaned = cleanRecord.lastClean(), cleaned > Double(try store.meta("hub_cleaned_at") ?? "") ?? 0 {
+            try hubState.recordClean(at: now)
+            try store.forgetEverything(cleanedAt: now)
+        } else if let cleaned = hubState.lastClean(), cleaned > Double(try store.meta("hub_cleaned_at") ?? "") ?? 0 {
             if try store.counts()[.delivered, default: 0] > 0 {
                 log("the Hub was cleaned by a resync since this repository was last synced; delivering it again")
             }
-            try store.forgetEverything()
-            try store.setMeta("hub_cleaned_at", String(cleaned))
+            try store.forgetEverything(cleanedAt: cleaned)
         }
+    }
 
-        let delivery = Delivery(store: store, client: client, report: report)
-        let interrupted = try store.entries(in: .sending).map(\.commitID)
-        if !interrupted.isEmpty {
-            log("\(interrupted.count) entries of an interrupted batch are sent again; the Hub may show them twice")
-            try store.markPending(interrupted)
-            delivery.report.resentAfterInterruption += interrupted.count
+    /// Moves skipped commits whose author is now a known employee into the outbox.
+    private func promoteSkipped(store: CheckpointStore, directory: EmployeeDirectory) throws {
+        let placed = try store.entries(in: .skipped).compactMap { queued -> QueuedEntry? in
+            guard let id = directory.employee(for: queued.authorEmail) else { return nil }
+            var placed = queued
+            placed.entry.employeeID = id
+            return placed
         }
+        if !placed.isEmpty { try store.requeue(placed) }
+    }
 
-        let scan = try scanner.scan(previous: try store.lastScan(), isKnown: { try store.known($0) })
-        delivery.report.commitsRead += scan.commitsRead
-        if !scan.upToDate {
-            delivery.report.queued += try store.recordScan(
-                entries: scan.entries,
-                tips: scan.tips,
-                fingerprint: scan.fingerprint
-            )
+    /// Rebuilds the entries the Hub refused, with the settings as they are now, and queues them.
+    private func requeueRejected(store: CheckpointStore, directory: EmployeeDirectory?) throws {
+        let rebuilt = try store.entries(in: .rejected).map { queued -> QueuedEntry in
+            guard let id = ObjectID(hex: queued.commitID) else { return queued }
+            var rebuilt = queued
+            rebuilt.entry = try settings.entry(for: try repository.commit(id))
+            if settings.companyMode {
+                rebuilt.entry.employeeID = directory?.employee(for: queued.authorEmail) ?? queued.entry.employeeID
+            }
+            return rebuilt
         }
+        if !rebuilt.isEmpty { try store.requeue(rebuilt) }
+    }
 
-        try await delivery.deliverOutbox(batchSize: max(1, batchSize))
-        if try store.meta("resync_started") != nil {
-            try store.setMeta("resync_started", nil)
-        }
-        delivery.report.pending = try store.counts()[.pending] ?? 0
-        return delivery.report
+    // MARK: - Status
+
+    /// What the checkpoint holds, for `status`; nil when the repository was never synced.
+    public func status() throws -> RepositoryStatus? {
+        guard FileManager.default.fileExists(atPath: checkpointPath) else { return nil }
+        let store = try CheckpointStore(path: checkpointPath)
+        let counts = try store.counts()
+        return RepositoryStatus(
+            repository: repositoryName,
+            path: displayPath,
+            checkpoint: checkpointPath,
+            delivered: counts[.delivered] ?? 0,
+            pending: counts[.pending] ?? 0,
+            skipped: counts[.skipped] ?? 0,
+            rejected: counts[.rejected] ?? 0,
+            unknownOutcome: (counts[.sending] ?? 0) + (counts[.unknown] ?? 0),
+            rewritten: counts[.rewritten] ?? 0,
+            lastSync: try store.meta("last_sync").flatMap(Double.init).map { Date(timeIntervalSince1970: $0) },
+            lastError: try store.meta("last_error"),
+            rejectedEntries: try store.reasons(in: .rejected).map { RepositoryStatus.Rejection(commit: $0.0, reason: $0.1) },
+            skippedAuthors: try store.skippedAuthors().map { RepositoryStatus.SkippedAuthor(email: $0.0, commits: $0.1) },
+            resyncUnfinished: try store.meta("resync_started") != nil
+        )
     }
 }
 
-/// Empties a repository's outbox into the Hub, one batch at a time, recording each batch
-/// before it is sent and again when the answer arrives.
-private final class Delivery {
-    let store: CheckpointStore
-    let client: HubClient
-    var report: SyncReport
-
-    init(store: CheckpointStore, client: HubClient, report: SyncReport) {
-        self.store = store
-        self.client = client
-        self.report = report
+/// What one repository's checkpoint holds.
+public struct RepositoryStatus: Encodable, Sendable {
+    public struct Rejection: Encodable, Sendable {
+        public var commit: String
+        public var reason: String
     }
 
-    /// Sends the outbox in batches, oldest first.
-    func deliverOutbox(batchSize: Int) async throws {
-        while true {
-            let batch = try store.pending(limit: batchSize)
-            if batch.isEmpty { return }
-            try await send(batch)
-        }
+    public struct SkippedAuthor: Encodable, Sendable {
+        public var email: String
+        public var commits: Int
     }
 
-    /// Sends one batch. A batch the Hub refuses as invalid is split in halves until the entries
-    /// at fault are alone, so that one bad entry does not hold back the others.
-    private func send(_ batch: [QueuedEntry]) async throws {
-        let commitIDs = batch.map(\.commitID)
-        try store.markSending(commitIDs, batch: try store.nextBatchNumber())
-        let result: Result<[Int?], HubError>
-        do {
-            result = .success(try await client.create(batch.map(\.entry)))
-        } catch {
-            result = .failure(error)
-        }
-
-        switch result {
-        case .success(let ids):
-            try record(ids, for: commitIDs)
-        case .failure(let error) where error.isInvalidModel && batch.count == 1:
-            try store.markRejected(commitIDs, reason: error.description)
-            report.rejected.append((commitIDs[0], error.description))
-        case .failure(let error) where error.isInvalidModel:
-            try store.markPending(commitIDs)
-            let half = batch.count / 2
-            try await send(Array(batch[..<half]))
-            try await send(Array(batch[half...]))
-        case .failure(let error) where error.outcomeUnknown:
-            // Left as "sending": the next run sends them again, and says so.
-            throw SyncError("\(error); \(batch.count) entries may or may not have been stored and will be sent again")
-        case .failure(let error):
-            try store.markPending(commitIDs)
-            throw SyncError("\(error); \(batch.count) entries stay in the outbox for the next run")
-        }
-    }
-
-    /// Records the ids the Hub gave; entries without one go back to the outbox.
-    private func record(_ ids: [Int?], for commitIDs: [String]) throws {
-        let delivered = zip(commitIDs, ids).compactMap { commit, id in id.map { (commitID: commit, hubID: $0) } }
-        try store.markDelivered(delivered)
-        report.delivered += delivered.count
-        guard delivered.count < commitIDs.count else { return }
-        let missing = Set(commitIDs).subtracting(delivered.map(\.commitID))
-        try store.markPending(Array(missing))
-        throw SyncError(
-            "the Hub returned ids for \(delivered.count) of \(commitIDs.count) entries;"
-                + " the other \(missing.count) stay in the outbox for the next run"
-        )
-    }
+    public var repository: String
+    public var path: String
+    public var checkpoint: String
+    public var delivered: Int
+    public var pending: Int
+    public var skipped: Int
+    public var rejected: Int
+    /// Sent without an answer: either interrupted (sent again on the next sync) or set aside
+    /// by `--at-most-once`.
+    public var unknownOutcome: Int
+    public var rewritten: Int
+    public var lastSync: Date?
+    public var lastError: String?
+    public var rejectedEntries: [Rejection]
+    public var skippedAuthors: [SkippedAuthor]
+    public var resyncUnfinished: Bool
 }

@@ -16,6 +16,8 @@ struct SQLiteError: Error, CustomStringConvertible {
     var isCorrupt: Bool { code & 0xff == SQLITE_CORRUPT || code & 0xff == SQLITE_NOTADB }
     /// `SQLITE_FULL`: the disk is full.
     var isDiskFull: Bool { code & 0xff == SQLITE_FULL }
+    /// `SQLITE_IOERR`: reading or writing the file failed (a full disk may show as this too).
+    var isIOError: Bool { code & 0xff == SQLITE_IOERR }
 }
 
 /// One SQLite database connection (`sqlite3`), owned and closed once in `deinit`.

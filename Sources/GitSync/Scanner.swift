@@ -1,10 +1,20 @@
 import Foundation
 import Git
 
+/// A commit a scan found, with what the engine needs to decide about it.
+struct ScannedCommit {
+    var commit: Commit
+    /// The author's e-mail after the mailmap, lowercased.
+    var authorEmail: String
+
+    /// Author, author time and subject: what a rewrite (amend, rebase, cherry-pick) keeps.
+    var workKey: String { "\(authorEmail)\u{1F}\(commit.authorTime)\u{1F}\(commit.subject)" }
+}
+
 /// What a scan found.
 struct ScanResult {
-    /// Entries for commits the checkpoint did not know, oldest first.
-    var entries: [QueuedEntry]
+    /// Commits the checkpoint did not know that the settings take, oldest first.
+    var commits: [ScannedCommit]
     /// The tips the scan covered, by reference name; recorded so the next scan starts there.
     var tips: [String: String]
     var fingerprint: String
@@ -36,7 +46,7 @@ struct Scanner {
     func currentTips() throws -> [String: String] {
         var tips: [String: String] = [:]
         for glob in settings.refGlobs {
-            for (name, commit) in try repository.references(matching: glob) {
+            for (name, commit) in try repository.references(matching: glob) where !Self.isNeverScanned(name) {
                 tips[name] = commit.hex
             }
         }
@@ -47,6 +57,11 @@ struct Scanner {
             tips[name] = commit
         }
         return tips
+    }
+
+    /// Stash entries, notes and replacement objects are not work of their own, whatever the globs.
+    static func isNeverScanned(_ reference: String) -> Bool {
+        reference == "refs/stash" || reference.hasPrefix("refs/notes/") || reference.hasPrefix("refs/replace/")
     }
 
     /// Detached `HEAD`s of every worktree, read from their `HEAD` files: `<common>/HEAD` and
@@ -81,7 +96,7 @@ struct Scanner {
         let fingerprint = settings.fingerprint
         let sameSettings = previous.fingerprint == fingerprint
         if sameSettings && previous.tips == tips {
-            return ScanResult(entries: [], tips: tips, fingerprint: fingerprint, commitsRead: 0, upToDate: true)
+            return ScanResult(commits: [], tips: tips, fingerprint: fingerprint, commitsRead: 0, upToDate: true)
         }
 
         let tipIDs = Set(tips.values).compactMap { ObjectID(hex: $0) }
@@ -107,23 +122,18 @@ struct Scanner {
         }
 
         let known = try isKnown(candidates.map(\.id.hex))
-        let entries = try candidates
+        let commits = candidates
             .filter { !known.contains($0.id.hex) }
             .sorted { ($0.authorTime, $0.id.hex) < ($1.authorTime, $1.id.hex) }
-            .map { commit throws(CommitLinkError) in
-                QueuedEntry(
-                    commitID: commit.id.hex,
-                    entry: try settings.entry(for: commit),
-                    authorEmail: mailmap.resolve(commit.author).email
-                )
-            }
-        return ScanResult(entries: entries, tips: tips, fingerprint: fingerprint, commitsRead: commitsRead, upToDate: false)
+            .map { ScannedCommit(commit: $0, authorEmail: mailmap.resolve($0.author).email.lowercased()) }
+        return ScanResult(commits: commits, tips: tips, fingerprint: fingerprint, commitsRead: commitsRead, upToDate: false)
     }
 
     /// Whether a commit becomes an entry: merges as configured, and authors by e-mail after
     /// the mailmap (compared without regard to case).
     private func takes(_ commit: Commit) -> Bool {
         if commit.isMerge && !settings.includeMerges { return false }
+        if let since = settings.since, commit.authorTime < since { return false }
         guard let emails = authorEmails else { return true }
         return emails.contains(mailmap.resolve(commit.author).email.lowercased())
     }

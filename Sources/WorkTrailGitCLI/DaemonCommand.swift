@@ -205,11 +205,7 @@ final class DaemonRunner {
         let started = Date()
         let sync: RepositorySync
         do {
-            sync = try RepositorySync(
-                path: path,
-                allAuthors: command.options.allAuthors,
-                environment: command.environment
-            )
+            sync = try command.options.open(path)
         } catch {
             totals.failed += 1
             if problem(at: path, "\(path): skipped: \(error)") { totals.newProblems += 1 }
@@ -222,9 +218,11 @@ final class DaemonRunner {
         do {
             if let credentials, mode == .deliver {
                 let client = try client(for: sync, credentials: credentials)
-                report = try await sync.sync(client: client, batchSize: command.options.batchSize) { message in
-                    log("\(name): \(message)")
-                }
+                report = try await sync.sync(
+                    client: client,
+                    options: SyncOptions(batchSize: command.options.batchSize),
+                    log: { message in log("\(name): \(message)") }
+                )
             } else {
                 report = try sync.queueOnly()
             }
@@ -245,7 +243,7 @@ final class DaemonRunner {
         totals.delivered += report.delivered
         totals.pending += report.pending
         let busy =
-            report.queued > 0 || report.delivered > 0 || !report.rejected.isEmpty || report.resentAfterInterruption > 0
+            report.queued > 0 || report.delivered > 0 || !report.rejected.isEmpty || report.interrupted > 0
         totals.busy = totals.busy || busy
         guard busy || command.verbose else { return }
         let line = HookRun.describe(report, delivering: credentials != nil && mode == .deliver)

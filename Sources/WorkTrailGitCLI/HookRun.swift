@@ -60,9 +60,7 @@ struct HookRun {
             }
             let url = try hub.baseURL(configured: sync.configuredHubURL)
             let client = HubClient(configuration: HubConfiguration(baseURL: url, credentials: credentials))
-            let report = try await sync.sync(client: client, batchSize: 500) { message in
-                log("\(hook): \(name): \(message)")
-            }
+            let report = try await sync.sync(client: client, log: { message in log("\(hook): \(name): \(message)") })
             return Self.describe(report, delivering: true)
         } catch {
             return "\(name): \(error)"

@@ -43,7 +43,7 @@ struct ResyncCommand {
                     + " and \(HubSetup.tokenVariable)"
             )
         }
-        let syncs = try options.repositories.map { try RepositorySync(path: $0, allAuthors: options.allAuthors) }
+        let syncs = try options.repositories.map { try options.open($0) }
         if !confirmed {
             guard console.isInteractive else {
                 throw UsageError("resync deletes every entry this app stored in the Hub; pass --yes to go ahead")
@@ -67,9 +67,12 @@ struct ResyncCommand {
             do {
                 let client = try options.client(for: sync, credentials: credentials, cache: &clients)
                 let log = { (message: String) in console.error("\(sync.repositoryName): \(message)") }
+                let display = ProgressDisplay(label: sync.repositoryName, console: console)
+                let syncOptions = SyncOptions(batchSize: options.batchSize)
                 let report = cleaned.insert(ObjectIdentifier(client)).inserted
-                    ? try await sync.resync(client: client, batchSize: options.batchSize, log: log)
-                    : try await sync.sync(client: client, batchSize: options.batchSize, log: log)
+                    ? try await sync.resync(client: client, options: syncOptions, progress: display.show, log: log)
+                    : try await sync.sync(client: client, options: syncOptions, progress: display.show, log: log)
+                display.finish()
                 SyncCommand.show(report, console: console)
             } catch {
                 console.error("\(sync.displayPath): \(error)")
@@ -83,7 +86,7 @@ struct ResyncCommand {
     private func preview(console: Console) throws {
         var total = 0
         for path in options.repositories {
-            let sync = try RepositorySync(path: path, allAuthors: options.allAuthors)
+            let sync = try options.open(path)
             let url = try options.hub.baseURL(configured: sync.configuredHubURL)
             let count = try sync.resyncPreview()
             total += count

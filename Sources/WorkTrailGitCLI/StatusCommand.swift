@@ -4,41 +4,70 @@ import GitSync
 /// `worktrail-git status`: what each repository's checkpoint holds.
 struct StatusCommand {
     static let usage = """
-        usage: worktrail-git status [--repo PATH]... [--json]
+        usage: worktrail-git status [--repo PATH]... [--state-dir DIR] [--json]
 
         Shows, per repository, how many commits were delivered, wait in the outbox, were
-        refused by the Hub, or were sent without an answer.
+        skipped for an unknown author, were refused by the Hub, or were sent without an
+        answer; when the last sync ran and how it ended.
         """
 
     let repositories: [String]
+    let stateRoot: String?
     let json: Bool
 
     init(_ arguments: [String]) throws {
-        let parsed = try Arguments(arguments, flags: ["--json"], options: ["--repo"])
+        let parsed = try Arguments(arguments, flags: ["--json"], options: ["--repo", "--state-dir"])
+        guard parsed.operands.isEmpty else {
+            throw UsageError("unexpected argument '\(parsed.operands[0])'; give repositories with --repo PATH")
+        }
         repositories = parsed.all("--repo").isEmpty ? ["."] : parsed.all("--repo")
+        stateRoot = parsed.value("--state-dir")
         json = parsed.has("--json")
     }
 
     func run(console: Console) throws {
         var failures = 0
+        var statuses: [RepositoryStatus] = []
         for path in repositories {
             do {
-                let sync = try RepositorySync(path: path, allAuthors: true)
-                let counts = try sync.checkpointCounts() ?? [:]
-                if json {
-                    let object: [String: Any] = ["repository": sync.repositoryName, "path": sync.displayPath, "counts": counts]
-                    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-                    console.output(String(decoding: data, as: UTF8.self))
-                } else {
-                    let text = counts.isEmpty ? "never synced"
-                        : counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-                    console.output("\(sync.repositoryName): \(text)")
+                let sync = try RepositorySync(path: path, allAuthors: true, stateRoot: stateRoot)
+                guard let status = try sync.status() else {
+                    if !json { console.output("\(sync.repositoryName): never synced") }
+                    continue
                 }
+                statuses.append(status)
+                if !json { show(status, console: console) }
             } catch {
                 console.error("\(path): \(error)")
                 failures += 1
             }
         }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            console.output(String(decoding: try encoder.encode(statuses), as: UTF8.self))
+        }
         if failures > 0 { throw ExitStatus(code: 1) }
+    }
+
+    private func show(_ status: RepositoryStatus, console: Console) {
+        console.output("\(status.repository) (\(status.path))")
+        console.output("  delivered        \(status.delivered)")
+        console.output("  waiting          \(status.pending)")
+        console.output("  unknown author   \(status.skipped)")
+        console.output("  refused by Hub   \(status.rejected)")
+        console.output("  unknown outcome  \(status.unknownOutcome)")
+        console.output("  rewritten        \(status.rewritten)")
+        let lastSync = status.lastSync.map { ISO8601DateFormatter().string(from: $0) } ?? "never"
+        console.output("  last sync        \(lastSync)")
+        if let error = status.lastError { console.output("  last error       \(error)") }
+        if status.resyncUnfinished { console.output("  a resync was started and is not finished: run sync or resync") }
+        for rejection in status.rejectedEntries {
+            console.output("  refused \(rejection.commit): \(rejection.reason)")
+        }
+        for author in status.skippedAuthors {
+            console.output("  \(author.commits) commits by \(author.email) (no known employee)")
+        }
     }
 }

@@ -5,12 +5,14 @@ import WorkTrailHub
 /// Options shared by the commands that scan repositories.
 struct RepositoryOptions {
     static let flags: Set<String> = ["--all-authors", "--allow-insecure-http"]
-    static let options: Set<String> = ["--repo", "--hub-url", "--batch-size"]
+    static let options: Set<String> = ["--repo", "--hub-url", "--batch-size", "--state-dir"]
 
     let repositories: [String]
     let allAuthors: Bool
     let batchSize: Int
+    let stateRoot: String?
     let hub: HubSetup
+    let environment: [String: String]
 
     init(_ arguments: Arguments, environment: [String: String]) throws {
         guard arguments.operands.isEmpty else {
@@ -19,11 +21,18 @@ struct RepositoryOptions {
         repositories = arguments.all("--repo").isEmpty ? ["."] : arguments.all("--repo")
         allAuthors = arguments.has("--all-authors")
         batchSize = try arguments.positiveInteger("--batch-size") ?? 500
+        stateRoot = arguments.value("--state-dir")
+        self.environment = environment
         hub = HubSetup(
             environment: environment,
             urlFlag: arguments.value("--hub-url"),
             allowInsecureHTTP: arguments.has("--allow-insecure-http")
         )
+    }
+
+    /// Opens a repository for syncing with these options.
+    func open(_ path: String) throws -> RepositorySync {
+        try RepositorySync(path: path, allAuthors: allAuthors, stateRoot: stateRoot, environment: environment)
     }
 
     /// One client per Hub URL, so that repositories sharing a Hub share its connections.
@@ -40,7 +49,8 @@ struct RepositoryOptions {
 struct SyncCommand {
     static let usage = """
         usage: worktrail-git sync [--repo PATH]... [--dry-run] [--all-authors] [--hub-url URL]
-                                  [--batch-size N] [--allow-insecure-http]
+                                  [--batch-size N] [--at-most-once] [--retry-rejected]
+                                  [--state-dir DIR] [--allow-insecure-http]
 
         Delivers the entries of new commits to the Hub and records them in the repository's
         checkpoint, so that each commit is delivered once. With --dry-run, or when no
@@ -52,20 +62,31 @@ struct SyncCommand {
           --hub-url URL          the Hub (default: WORKTRAIL_HUB_URL, worktrail.hubUrl, or
                                  https://worktrail.net)
           --batch-size N         entries per request (default 500)
+          --at-most-once         never send an entry twice: entries sent without an answer
+                                 are set aside (shown by status) instead of sent again
+          --retry-rejected       rebuild the entries the Hub refused and send them again
+          --state-dir DIR        keep checkpoints under DIR (for repositories you cannot
+                                 write to) instead of in each repository's git directory
           --allow-insecure-http  allow plain http to a Hub that is not on this machine
         """
 
     let options: RepositoryOptions
     let dryRun: Bool
+    let syncOptions: SyncOptions
 
     init(_ arguments: [String], environment: [String: String]) throws {
         let parsed = try Arguments(
             arguments,
-            flags: RepositoryOptions.flags.union(["--dry-run"]),
+            flags: RepositoryOptions.flags.union(["--dry-run", "--at-most-once", "--retry-rejected"]),
             options: RepositoryOptions.options
         )
         options = try RepositoryOptions(parsed, environment: environment)
         dryRun = parsed.has("--dry-run")
+        syncOptions = SyncOptions(
+            batchSize: options.batchSize,
+            atMostOnce: parsed.has("--at-most-once"),
+            retryRejected: parsed.has("--retry-rejected")
+        )
     }
 
     func run(console: Console) async throws {
@@ -79,19 +100,27 @@ struct SyncCommand {
         var clients: [URL: HubClient] = [:]
         var failures = 0
         for path in options.repositories {
+            var label = path
             do {
-                let sync = try RepositorySync(path: path, allAuthors: options.allAuthors)
+                let sync = try options.open(path)
+                label = sync.repositoryName
                 if let credentials, !dryRun {
                     let client = try options.client(for: sync, credentials: credentials, cache: &clients)
-                    let report = try await sync.sync(client: client, batchSize: options.batchSize) { message in
-                        console.error("\(sync.repositoryName): \(message)")
+                    let display = ProgressDisplay(label: sync.repositoryName, console: console)
+                    let report = try await sync.sync(client: client, options: syncOptions, progress: display.show) {
+                        console.error("\(sync.repositoryName): \($0)")
                     }
+                    display.finish()
                     Self.show(report, console: console)
                 } else {
-                    try Self.preview(sync, console: console)
+                    let hub = try? HubConfiguration(
+                        baseURL: options.hub.baseURL(configured: sync.configuredHubURL),
+                        credentials: credentials
+                    )
+                    try Self.preview(sync, hub: hub, console: console)
                 }
             } catch {
-                console.error("\(path): \(error)")
+                console.error("\(label): \(error)")
                 failures += 1
             }
         }
@@ -99,14 +128,14 @@ struct SyncCommand {
     }
 
     /// Prints `{"commit": "<sha>", "entry": {...}}` per entry that a sync would send.
-    static func preview(_ sync: RepositorySync, console: Console) throws {
+    static func preview(_ sync: RepositorySync, hub: HubConfiguration?, console: Console) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let lines = try sync.preview()
+        let lines = try sync.preview(hub: hub)
         for line in lines {
             console.output(String(decoding: try encoder.encode(line), as: UTF8.self))
         }
-        console.error("\(sync.repositoryName): \(lines.count) entries would be delivered")
+        console.error("\(sync.repositoryName): \(count(lines.count, "entry", "entries")) would be delivered")
     }
 
     static func show(_ report: SyncReport, console: Console) {
@@ -117,9 +146,22 @@ struct SyncCommand {
         var parts = ["\(report.delivered) delivered"]
         if report.pending > 0 { parts.append("\(report.pending) waiting") }
         if !report.rejected.isEmpty { parts.append("\(report.rejected.count) refused by the Hub") }
+        let skipped = report.skippedAuthors.reduce(0) { $0 + $1.count }
+        if skipped > 0 { parts.append("\(skipped) by unknown authors") }
         console.output("\(report.repositoryName): \(parts.joined(separator: ", "))")
         for (commit, reason) in report.rejected {
             console.error("\(report.repositoryName): commit \(commit) refused: \(reason)")
         }
+        for (email, commits) in report.skippedAuthors {
+            console.error(
+                "\(report.repositoryName): \(count(commits, "commit", "commits")) by \(email), who is no known employee;"
+                    + " add an alias with: git config worktrail.employee.<id>.email \(email)"
+            )
+        }
     }
+}
+
+/// "1 entry", "3 entries".
+func count(_ number: Int, _ singular: String, _ plural: String) -> String {
+    "\(number) \(number == 1 ? singular : plural)"
 }

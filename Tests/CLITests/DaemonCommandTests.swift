@@ -64,8 +64,10 @@ struct DaemonCommandTests {
         // The deleted repository was logged once, not on every pass.
         #expect(daemon.output.components(separatedBy: "skipped: no such file").count == 2)
 
-        let status = try repositories[2].tool(["status"])
-        #expect(status.standardOutput == "widgets: 4 delivered, 0 pending, 0 rejected, 0 sending\n")
+        let counts = try repositories[2].statusCounts()
+        #expect(counts["delivered"] == 4)
+        #expect(counts["pending"] == 0)
+        #expect(counts["unknownOutcome"] == 0)
     }
 
     /// A repository found under a root from the configuration file; SIGHUP picks up a changed

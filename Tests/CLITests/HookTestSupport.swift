@@ -76,6 +76,15 @@ extension GitRepositoryFixture {
         (try? String(contentsOfFile: path + "/.git/worktrail/hook.log", encoding: .utf8)) ?? ""
     }
 
+    /// The counts of `worktrail-git status --json` for this repository (`delivered`, `pending`,
+    /// `rewritten`, `unknownOutcome`, …).
+    func statusCounts() throws -> [String: Int] {
+        let result = try tool(["status", "--json"])
+        let list = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [[String: Any]]
+        guard let object = list?.first else { throw FixtureError("status --json said: \(result.allOutput)") }
+        return object.compactMapValues { $0 as? Int }
+    }
+
     /// A repository with a GitHub remote, one commit made without hooks, and the hooks installed.
     static func withHooks() throws -> GitRepositoryFixture {
         let fixture = try GitRepositoryFixture.small(commits: 1)

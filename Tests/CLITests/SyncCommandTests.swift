@@ -145,3 +145,45 @@ struct SyncCommandTests {
         #expect(result.standardError.contains("--all-authors"))
     }
 }
+
+@Suite("worktrail-git status")
+struct StatusCommandTests {
+    @Test func statusCountsWhatTheCheckpointHolds() throws {
+        let hub = try startedHub()
+        defer { hub.stop() }
+        let fixture = try GitRepositoryFixture.small(commits: 4)
+        let sha = try fixture.git(["rev-parse", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        hub.update { $0.poisonedLinks = ["https://github.com/acme/widgets/commit/\(sha)"] }
+        let url = hub.baseURL.absoluteString
+
+        #expect(try fixture.tool(["status"]).standardOutput == "widgets: never synced\n")
+        _ = try fixture.tool(["sync", "--hub-url", url], credentials: true)
+
+        let text = try fixture.tool(["status"])
+        #expect(text.status == 0)
+        #expect(text.standardOutput.contains("  delivered        3\n"))
+        #expect(text.standardOutput.contains("  refused by Hub   1\n"))
+        #expect(text.standardOutput.contains("  refused \(sha): the Hub refused the request"))
+
+        let json = try fixture.tool(["status", "--json"])
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [[String: Any]])
+        let status = try #require(list.first)
+        #expect(status["repository"] as? String == "widgets")
+        #expect(status["delivered"] as? Int == 3)
+        #expect(status["pending"] as? Int == 0)
+        #expect(status["rejected"] as? Int == 1)
+        #expect(status["unknownOutcome"] as? Int == 0)
+        #expect(status["lastSync"] is String)
+    }
+
+    @Test func statusOfAFailedSyncShowsTheLastError() throws {
+        let hub = try startedHub()
+        let url = hub.baseURL.absoluteString
+        hub.stop()
+        let fixture = try GitRepositoryFixture.small(commits: 2)
+        _ = try fixture.tool(["sync", "--hub-url", url], credentials: true)
+        let text = try fixture.tool(["status"]).standardOutput
+        #expect(text.contains("  waiting          2\n"))
+        #expect(text.contains("  last error       cannot connect to the Hub at 127.0.0.1"))
+    }
+}

@@ -75,7 +75,7 @@ struct SyncTests {
         let fixture = try generatedRepository(commits: 250)
         let expected = try fixture.logLines().count
 
-        let report = try await fixture.sync().sync(client: client(for: hub), batchSize: 100) { _ in }
+        let report = try await fixture.sync().sync(client: client(for: hub), options: SyncOptions(batchSize: 100)) { _ in }
         #expect(report.delivered == expected)
         #expect(report.pending == 0)
         #expect(hub.entries.count == expected)
@@ -94,13 +94,13 @@ struct SyncTests {
         #expect(Set(request.form.keys) == ["data"])
 
         let requestsBefore = hub.requestCount
-        let again = try await fixture.sync().sync(client: client(for: hub), batchSize: 100) { _ in }
+        let again = try await fixture.sync().sync(client: client(for: hub), options: SyncOptions(batchSize: 100)) { _ in }
         #expect(again.delivered == 0)
         #expect(again.commitsRead == 0)
         #expect(hub.requestCount == requestsBefore)
 
         let sha = try fixture.commit("One more change", time: 1_800_000_000)
-        let third = try await fixture.sync().sync(client: client(for: hub), batchSize: 100) { _ in }
+        let third = try await fixture.sync().sync(client: client(for: hub), options: SyncOptions(batchSize: 100)) { _ in }
         #expect(third.delivered == 1)
         #expect(hub.entries.count == expected + 1)
         #expect(hub.entries.last?.link.hasSuffix(sha) == true)
@@ -112,10 +112,10 @@ struct SyncTests {
         defer { hub.stop() }
         let fixture = try generatedRepository(commits: 120)
         let expected = try fixture.logLines().count
-        _ = try await fixture.sync().sync(client: client(for: hub), batchSize: 500) { _ in }
+        _ = try await fixture.sync().sync(client: client(for: hub), options: SyncOptions(batchSize: 500)) { _ in }
         #expect(hub.entries.count == expected)
 
-        let report = try await fixture.sync().resync(client: client(for: hub), batchSize: 500) { _ in }
+        let report = try await fixture.sync().resync(client: client(for: hub), options: SyncOptions(batchSize: 500)) { _ in }
         #expect(hub.cleanCount == 1)
         #expect(report.delivered == expected)
         #expect(hub.entries.count == expected)
@@ -132,14 +132,14 @@ struct SyncTests {
         let state = first.directory.child("state")
         let openFirst = { try RepositorySync(path: first.path, allAuthors: true, environment: ["XDG_STATE_HOME": state]) }
         let openSecond = { try RepositorySync(path: second.path, allAuthors: true, environment: ["XDG_STATE_HOME": state]) }
-        _ = try await openFirst().sync(client: client(for: hub), batchSize: 500) { _ in }
-        _ = try await openSecond().sync(client: client(for: hub), batchSize: 500) { _ in }
+        _ = try await openFirst().sync(client: client(for: hub), options: SyncOptions(batchSize: 500)) { _ in }
+        _ = try await openSecond().sync(client: client(for: hub), options: SyncOptions(batchSize: 500)) { _ in }
         #expect(hub.entries.count == 70)
 
-        _ = try await openFirst().resync(client: client(for: hub), batchSize: 500) { _ in }
+        _ = try await openFirst().resync(client: client(for: hub), options: SyncOptions(batchSize: 500)) { _ in }
         #expect(hub.entries.count == 30)
         let log = LogLines()
-        let report = try await openSecond().sync(client: client(for: hub), batchSize: 500) { log.append($0) }
+        let report = try await openSecond().sync(client: client(for: hub), options: SyncOptions(batchSize: 500)) { log.append($0) }
         #expect(report.delivered == 40)
         #expect(hub.entries.count == 70)
         #expect(log.lines.contains { $0.contains("cleaned") })
@@ -149,7 +149,7 @@ struct SyncTests {
         let hub = try startedHub()
         defer { hub.stop() }
         let fixture = try generatedRepository(commits: 80, bare: true)
-        let report = try await fixture.sync().sync(client: client(for: hub), batchSize: 500) { _ in }
+        let report = try await fixture.sync().sync(client: client(for: hub), options: SyncOptions(batchSize: 500)) { _ in }
         #expect(report.delivered == (try fixture.logLines().count))
         #expect(FileManager.default.fileExists(atPath: fixture.path + "/worktrail/checkpoint.sqlite"))
     }
@@ -159,7 +159,7 @@ struct SyncTests {
         defer { hub.stop() }
         let fixture = try GitRepositoryFixture()
         #expect(try fixture.sync().preview().isEmpty)
-        let report = try await fixture.sync().sync(client: client(for: hub), batchSize: 500) { _ in }
+        let report = try await fixture.sync().sync(client: client(for: hub), options: SyncOptions(batchSize: 500)) { _ in }
         #expect(report.delivered == 0)
         #expect(hub.requestCount == 0)
     }
@@ -170,7 +170,7 @@ struct SyncTests {
         let fixture = try GitRepositoryFixture()
         try fixture.commit("A change")
         await #expect {
-            try await fixture.sync().sync(client: client(for: hub), batchSize: 500) { _ in }
+            try await fixture.sync().sync(client: client(for: hub), options: SyncOptions(batchSize: 500)) { _ in }
         } throws: { error in
             String(describing: error).contains("worktrail.linkTemplate")
         }
@@ -187,12 +187,12 @@ struct SyncTests {
         }
         hub.update { $0.poisonedSummaries = ["widgets: poison"] }
 
-        let report = try await fixture.sync().sync(client: client(for: hub), batchSize: 4) { _ in }
+        let report = try await fixture.sync().sync(client: client(for: hub), options: SyncOptions(batchSize: 4)) { _ in }
         #expect(report.delivered == 8)
         #expect(report.rejected.count == 1)
         #expect(report.rejected.first?.reason.contains("invalid-model") == true)
         #expect(hub.entries.count == 8)
-        #expect(try fixture.sync().checkpointCounts()?["rejected"] == 1)
+        #expect(try fixture.sync().status()?.rejected == 1)
     }
 
     @Test func entriesWaitWhileTheHubIsDownAndGoOutLater() async throws {
@@ -201,12 +201,12 @@ struct SyncTests {
         let fixture = try generatedRepository(commits: 50)
         hub.takeDown()
         await #expect(throws: (any Error).self) {
-            try await fixture.sync().sync(client: client(for: hub), batchSize: 20) { _ in }
+            try await fixture.sync().sync(client: client(for: hub), options: SyncOptions(batchSize: 20)) { _ in }
         }
-        #expect(try fixture.sync().checkpointCounts()?["pending"] == 50)
+        #expect(try fixture.sync().status()?.pending == 50)
 
         try hub.bringUp()
-        let report = try await fixture.sync().sync(client: client(for: hub), batchSize: 20) { _ in }
+        let report = try await fixture.sync().sync(client: client(for: hub), options: SyncOptions(batchSize: 20)) { _ in }
         #expect(report.delivered == 50)
         #expect(hub.entries.count == 50)
     }

@@ -1,0 +1,94 @@
+import WorkTrailHub
+
+/// Empties a repository's outbox into the Hub, one batch at a time, recording each batch
+/// before it is sent and again when the answer arrives.
+///
+/// Entries are marked "sending" in the checkpoint before their request leaves. Should the
+/// process die before the answer is recorded, the next run finds them so and knows their
+/// outcome is unknown; nothing else can be sent twice.
+final class Delivery {
+    let store: CheckpointStore
+    let client: HubClient
+    let options: SyncOptions
+    let progress: (SyncProgress) -> Void
+    var report: SyncReport
+    private var total = 0
+    private var sent = 0
+
+    init(
+        store: CheckpointStore,
+        client: HubClient,
+        report: SyncReport,
+        options: SyncOptions,
+        progress: @escaping (SyncProgress) -> Void
+    ) {
+        self.store = store
+        self.client = client
+        self.report = report
+        self.options = options
+        self.progress = progress
+    }
+
+    /// Sends the outbox in batches, oldest first.
+    func deliverOutbox() async throws {
+        total = try store.counts()[.pending] ?? 0
+        while true {
+            let batch = try store.pending(limit: options.batchSize)
+            if batch.isEmpty { return }
+            try await send(batch)
+            progress(SyncProgress(delivered: sent, total: total))
+        }
+    }
+
+    /// Sends one batch. A batch the Hub refuses as invalid is split in halves until the entries
+    /// at fault are alone, so that one bad entry does not hold back the others.
+    private func send(_ batch: [QueuedEntry]) async throws {
+        let commitIDs = batch.map(\.commitID)
+        try store.markSending(commitIDs, batch: try store.nextBatchNumber())
+        let result: Result<[Int?], HubError>
+        do {
+            result = .success(try await client.create(batch.map(\.entry)))
+        } catch {
+            result = .failure(error)
+        }
+
+        switch result {
+        case .success(let ids):
+            try record(ids, for: commitIDs)
+        case .failure(let error) where error.isInvalidModel && batch.count == 1:
+            try store.markRejected(commitIDs, reason: error.description)
+            report.rejected.append((commitIDs[0], error.description))
+            sent += 1
+        case .failure(let error) where error.isInvalidModel:
+            try store.markPending(commitIDs)
+            let half = batch.count / 2
+            try await send(Array(batch[..<half]))
+            try await send(Array(batch[half...]))
+        case .failure(let error) where error.outcomeUnknown:
+            if options.atMostOnce {
+                try store.markUnknown(commitIDs)
+                throw SyncError("\(error); \(batch.count) entries may or may not have been stored (set aside: --at-most-once)")
+            }
+            // Left as "sending": the next run sends them again, and says so.
+            throw SyncError("\(error); \(batch.count) entries may or may not have been stored and will be sent again")
+        case .failure(let error):
+            try store.markPending(commitIDs)
+            throw SyncError("\(error); \(batch.count) entries stay in the outbox for the next run")
+        }
+    }
+
+    /// Records the ids the Hub gave; entries without one go back to the outbox.
+    private func record(_ ids: [Int?], for commitIDs: [String]) throws {
+        let delivered = zip(commitIDs, ids).compactMap { commit, id in id.map { (commitID: commit, hubID: $0) } }
+        try store.markDelivered(delivered)
+        report.delivered += delivered.count
+        sent += delivered.count
+        guard delivered.count < commitIDs.count else { return }
+        let missing = Set(commitIDs).subtracting(delivered.map(\.commitID))
+        try store.markPending(Array(missing))
+        throw SyncError(
+            "the Hub returned ids for \(delivered.count) of \(commitIDs.count) entries;"
+                + " the other \(missing.count) stay in the outbox for the next run"
+        )
+    }
+}
