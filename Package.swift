@@ -26,7 +26,9 @@ let package = Package(
         // Helpers for the test suites and benchmarks: git fixtures and process running.
         .target(name: "TestSupport"),
         .target(name: "GitSync", dependencies: ["Git", "WorkTrailHub", "CSQLite"]),
-        .target(name: "WorkTrailGitCLI", dependencies: ["GitSync", "WorkTrailHub"]),
+        // The daemon's lifecycle, configuration file and repository discovery; no git, no network.
+        .target(name: "WorkTrailDaemon"),
+        .target(name: "WorkTrailGitCLI", dependencies: ["GitSync", "WorkTrailHub", "WorkTrailDaemon"]),
         .executableTarget(name: "worktrail-git", dependencies: ["WorkTrailGitCLI"]),
         // Benchmarks, not tests: `swift run -c release worktrail-bench hub`.
         .target(name: "HubBenchmark", dependencies: ["WorkTrailHub", "StandInHub"]),
@@ -34,6 +36,7 @@ let package = Package(
         .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"]),
         .testTarget(name: "WorkTrailHubTests", dependencies: ["WorkTrailHub", "StandInHub"]),
         .testTarget(name: "GitSyncTests", dependencies: ["GitSync", "Git", "StandInHub", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["WorkTrailDaemon", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["worktrail-git", "StandInHub", "TestSupport"]),
         .testTarget(name: "StandInHubTests", dependencies: ["StandInHub"]),
     ]

@@ -168,7 +168,7 @@ public final class RepositorySync {
     /// Decides what becomes of newly found commits: a rewrite of known work gets no entry; in
     /// company mode an author who is no known employee is skipped (for now); the rest join the
     /// outbox.
-    private func classify(
+    func classify(
         _ commits: [ScannedCommit],
         knownWork: Set<String>,
         directory: EmployeeDirectory?

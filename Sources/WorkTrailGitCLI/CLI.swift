@@ -16,6 +16,8 @@ public enum CLI {
           auth      obtain an auth token for your company and store it
           employees list the company's employees and their ids
           hub check check that the Hub URL and the credentials work
+          hook      install or uninstall the git hooks that sync after each commit
+          daemon    sync many repositories at an interval until stopped
           version   print the version
 
         Run 'worktrail-git help <command>' for a command's options.
@@ -59,6 +61,10 @@ public enum CLI {
             try await EmployeesCommand(rest, environment: environment).run(console: console)
         case "hub":
             try await HubCommand(rest, environment: environment).run(console: console)
+        case "hook":
+            try await HookCommand(rest, environment: environment).run(console: console)
+        case "daemon":
+            try await DaemonCommand(rest, environment: environment).run(console: console)
         case "version", "--version":
             console.output("worktrail-git \(version)")
         case "help", "--help", "-h":
@@ -76,6 +82,8 @@ public enum CLI {
         case "auth": AuthCommand.usage
         case "employees": EmployeesCommand.usage
         case "hub": HubCommand.usage
+        case "hook": HookCommand.usage
+        case "daemon": DaemonCommand.usage
         default: nil
         }
     }
