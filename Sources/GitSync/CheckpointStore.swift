@@ -37,6 +37,7 @@ struct QueuedEntry: Equatable {
 enum CheckpointError: Error, CustomStringConvertible {
     case unreadable(path: String, detail: String)
     case foreign(path: String)
+    case notWritable(directory: String)
     case newerVersion(path: String, version: Int)
     case diskFull(path: String)
     case failed(path: String, detail: String)
@@ -46,6 +47,9 @@ enum CheckpointError: Error, CustomStringConvertible {
         case .unreadable(let path, let detail):
             return "the checkpoint \(path) cannot be read (\(detail)). Move it aside and run"
                 + " 'worktrail-git resync' to rebuild what the Hub holds, or restore it from a backup."
+        case .notWritable(let directory):
+            return "cannot create a checkpoint in \(directory): it is not a directory you can write to. Give"
+                + " a directory of yours for checkpoints with --state-dir DIR."
         case .foreign(let path):
             return "\(path) is not a worktrail-git checkpoint. Move it aside and run"
                 + " 'worktrail-git resync' to rebuild what the Hub holds."
@@ -76,34 +80,48 @@ final class CheckpointStore {
     private let decoder = JSONDecoder()
 
     /// Opens the checkpoint at `path`, creating it (and its directory) when it does not exist.
+    ///
+    /// A new checkpoint is built complete in a file of its own and then linked into place, so
+    /// a checkpoint at `path` is never half made: an empty or foreign file there is damage,
+    /// and is reported as such instead of being taken for a fresh start.
     init(path: String) throws(CheckpointError) {
         self.path = path
-        let directory = (path as NSString).deletingLastPathComponent
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            database = try SQLiteDatabase(path: path, create: true)
-        } catch {
-            throw .unreadable(path: path, detail: Self.describe(error))
-        }
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        try wrap { try prepareSchema() }
+        if !FileManager.default.fileExists(atPath: path) {
+            try Self.create(at: path)
+        }
+        do {
+            database = try SQLiteDatabase(path: path, create: false)
+        } catch {
+            throw .unreadable(path: path, detail: error.message)
+        }
+        try wrap { try checkFormat() }
     }
 
-    private func prepareSchema() throws {
-        let applicationID = try database.query("PRAGMA application_id") { $0.int(0) }.first ?? 0
-        let version = try database.query("PRAGMA user_version") { $0.int(0) }.first ?? 0
-        let tableCount = try database.query("SELECT count(*) FROM sqlite_master") { $0.int(0) }.first ?? 0
-
-        if applicationID == 0 && tableCount == 0 {
+    /// Builds an empty checkpoint beside `path` and links it there, unless another process
+    /// was quicker (then its checkpoint is used).
+    private static func create(at path: String) throws(CheckpointError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let building = "\(path).new-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { unlink(building) }
+        var isDirectory: ObjCBool = false
+        guard (try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)) != nil,
+            FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
+            FileManager.default.isWritableFile(atPath: directory)
+        else {
+            throw .notWritable(directory: directory)
+        }
+        do {
+            let database = try SQLiteDatabase(path: building, create: true)
             try database.execute("PRAGMA journal_mode = WAL")
             try database.transaction {
                 try database.execute(
                     """
-                    PRAGMA application_id = \(Self.applicationID);
-                    PRAGMA user_version = \(Self.formatVersion);
-                    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                    CREATE TABLE IF NOT EXISTS tips (ref TEXT PRIMARY KEY, commit_id TEXT NOT NULL);
-                    CREATE TABLE IF NOT EXISTS commits (
+                    PRAGMA application_id = \(applicationID);
+                    PRAGMA user_version = \(formatVersion);
+                    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    CREATE TABLE tips (ref TEXT PRIMARY KEY, commit_id TEXT NOT NULL);
+                    CREATE TABLE commits (
                         commit_id TEXT PRIMARY KEY,
                         state TEXT NOT NULL,
                         entry TEXT NOT NULL,
@@ -115,14 +133,31 @@ final class CheckpointStore {
                         reason TEXT,
                         updated_at REAL NOT NULL
                     );
-                    CREATE INDEX IF NOT EXISTS commits_by_state ON commits (state, author_time, commit_id);
-                    CREATE INDEX IF NOT EXISTS commits_by_work ON commits (work_key);
+                    CREATE INDEX commits_by_state ON commits (state, author_time, commit_id);
+                    CREATE INDEX commits_by_work ON commits (work_key);
                     """
                 )
             }
-        } else if applicationID != Self.applicationID {
-            throw CheckpointError.foreign(path: path)
-        } else if version > Self.formatVersion {
+        } catch {
+            if [EACCES, EROFS, EPERM].contains(errno) { throw .notWritable(directory: directory) }
+            if isNearlyFull(directory + "/.") { throw .diskFull(path: path) }
+            throw .failed(path: path, detail: describe(error))
+        }
+        // The connection above is closed by now, so the file is complete; link() never
+        // replaces a checkpoint another process linked first.
+        if link(building, path) != 0 && errno != EEXIST {
+            throw .failed(path: path, detail: String(cString: strerror(errno)))
+        }
+    }
+
+    private func checkFormat() throws {
+        let applicationID = try database.query("PRAGMA application_id") { $0.int(0) }.first ?? 0
+        let version = try database.query("PRAGMA user_version") { $0.int(0) }.first ?? 0
+        if applicationID == 0 && (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) == 0 {
+            throw CheckpointError.unreadable(path: path, detail: "the file is empty")
+        }
+        guard applicationID == Self.applicationID else { throw CheckpointError.foreign(path: path) }
+        guard version <= Self.formatVersion else {
             throw CheckpointError.newerVersion(path: path, version: Int(version))
         }
         try database.execute("PRAGMA synchronous = NORMAL")

@@ -149,3 +149,4 @@ struct CheckpointGuaranteeTests {
         #expect(Set(hub.entries.map(\.link)).count == 81)
     }
 }
+
