@@ -28,6 +28,8 @@ let package = Package(
         .target(name: "GitSync", dependencies: ["Git", "WorkTrailHub", "CSQLite"]),
         .target(name: "WorkTrailGitCLI", dependencies: ["GitSync", "WorkTrailHub"]),
         .executableTarget(name: "worktrail-git", dependencies: ["WorkTrailGitCLI"]),
+        // A stand-in Hub in its own process, for scripts/bench and manual runs; not a product.
+        .executableTarget(name: "worktrail-standin-hub", dependencies: ["StandInHub"]),
         .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"]),
         .testTarget(name: "WorkTrailHubTests", dependencies: ["WorkTrailHub", "StandInHub"]),
         .testTarget(name: "GitSyncTests", dependencies: ["GitSync", "Git", "StandInHub", "TestSupport"]),
