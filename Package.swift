@@ -33,6 +33,8 @@ let package = Package(
         // Benchmarks, not tests: `swift run -c release worktrail-bench hub`.
         .target(name: "HubBenchmark", dependencies: ["WorkTrailHub", "StandInHub"]),
         .executableTarget(name: "worktrail-bench", dependencies: ["HubBenchmark"]),
+        // A stand-in Hub in its own process, for scripts/bench and manual runs; not a product.
+        .executableTarget(name: "worktrail-standin-hub", dependencies: ["StandInHub"]),
         .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"]),
         .testTarget(name: "WorkTrailHubTests", dependencies: ["WorkTrailHub", "StandInHub"]),
         .testTarget(name: "GitSyncTests", dependencies: ["GitSync", "Git", "StandInHub", "TestSupport"]),

@@ -1,7 +1,10 @@
 /// The parts of a commit that a history scan needs, copied out of the object database.
 public struct Commit: Sendable {
     public let id: ObjectID
-    public let parents: [ObjectID]
+    /// The first parent inline and any further ones (merges) in an array, so that an ordinary
+    /// commit costs no allocation for its parents.
+    private let firstParent: ObjectID?
+    private let otherParents: [ObjectID]
     /// The author's name and e-mail as recorded, before any mailmap.
     public let author: Mailmap.Identity
     /// Author time in seconds since 1970 UTC, as `git log --format=%at` prints it.
@@ -10,7 +13,35 @@ public struct Commit: Sendable {
     /// lines joined by one space, decoded to UTF-8 from the commit's declared encoding.
     public let subject: String
 
-    public var isMerge: Bool { parents.count > 1 }
+    init(
+        id: ObjectID,
+        firstParent: ObjectID?,
+        otherParents: [ObjectID],
+        author: Mailmap.Identity,
+        authorTime: Int64,
+        subject: String
+    ) {
+        self.id = id
+        self.firstParent = firstParent
+        self.otherParents = otherParents
+        self.author = author
+        self.authorTime = authorTime
+        self.subject = subject
+    }
+
+    public var parents: [ObjectID] {
+        guard let firstParent else { return [] }
+        return [firstParent] + otherParents
+    }
+
+    public var isMerge: Bool { !otherParents.isEmpty }
+
+    /// Calls `body` with each parent id, without building an array.
+    func forEachParent(_ body: (ObjectID) -> Void) {
+        guard let firstParent else { return }
+        body(firstParent)
+        otherParents.forEach(body)
+    }
 }
 
 /// Parses a raw commit object the way git's own pretty-printer reads it.
@@ -33,11 +64,16 @@ enum CommitParser {
     private static let newline = UInt8(ascii: "\n")
     private static let space = UInt8(ascii: " ")
 
-    static func parse(id: ObjectID, data: UnsafeRawBufferPointer) throws(GitError) -> Commit {
-        var parents: [ObjectID] = []
+    static func parse(
+        id: ObjectID,
+        data: UnsafeRawBufferPointer,
+        identities: IdentityTable? = nil
+    ) throws(GitError) -> Commit {
+        var firstParent: ObjectID?
+        var otherParents: [ObjectID] = []
         var author = Mailmap.Identity(name: "", email: "")
         var authorTime: Int64 = 0
-        var encoding: String?
+        var encoding: UnsafeRawBufferPointer?
         var position = 0
         let end = data.count
 
@@ -50,30 +86,50 @@ enum CommitParser {
                 guard let parent = ObjectID(hexBytes: hex) else {
                     throw GitError(code: -1, message: "malformed parent line", operation: "parse commit \(id)")
                 }
-                parents.append(parent)
+                if firstParent == nil {
+                    firstParent = parent
+                } else {
+                    otherParents.append(parent)
+                }
             } else if hasPrefix(line, "author ") {
-                (author, authorTime) = parseSignature(UnsafeRawBufferPointer(rebasing: line[7...]))
+                (author, authorTime) = parseSignature(UnsafeRawBufferPointer(rebasing: line[7...]), identities: identities)
             } else if hasPrefix(line, "encoding ") {
-                encoding = String(decoding: UnsafeRawBufferPointer(rebasing: line[9...]), as: UTF8.self)
+                encoding = UnsafeRawBufferPointer(rebasing: line[9...])
             }
             position = lineEnd + 1
         }
         position += 1
 
-        let subjectBytes = subject(of: UnsafeRawBufferPointer(rebasing: data[min(position, end)..<end]))
-        let subject = TextDecoding.decode(subjectBytes, declaredEncoding: encoding)
-        return Commit(id: id, parents: parents, author: author, authorTime: authorTime, subject: subject)
+        let message = UnsafeRawBufferPointer(rebasing: data[min(position, end)..<end])
+        let subject: String
+        if let encoding, !TextDecoding.isUTF8(encoding) {
+            let name = String(decoding: encoding, as: UTF8.self)
+            subject = TextDecoding.decode(Self.subject(of: message), declaredEncoding: name)
+        } else {
+            subject = subjectString(of: message)
+        }
+        return Commit(
+            id: id, firstParent: firstParent, otherParents: otherParents,
+            author: author, authorTime: authorTime, subject: subject
+        )
     }
 
     /// Splits `Name <email> 1700000000 +0100` as git's `split_ident_line` does: the e-mail runs
     /// from the first `<` to the next `>`, the time follows the last `>`.
-    static func parseSignature(_ line: UnsafeRawBufferPointer) -> (Mailmap.Identity, Int64) {
+    ///
+    /// - Parameter identities: where name and e-mail strings are shared between commits; the
+    ///   same few authors wrote most commits, so this saves two strings per commit.
+    static func parseSignature(
+        _ line: UnsafeRawBufferPointer,
+        identities: IdentityTable? = nil
+    ) -> (Mailmap.Identity, Int64) {
         guard let open = index(of: UInt8(ascii: "<"), in: line, from: 0) else {
             return (Mailmap.Identity(name: string(line, trimming: true), email: ""), 0)
         }
-        let name = string(UnsafeRawBufferPointer(rebasing: line[0..<open]), trimming: true)
         let close = index(of: UInt8(ascii: ">"), in: line, from: open + 1) ?? line.count
-        let email = string(UnsafeRawBufferPointer(rebasing: line[(open + 1)..<close]), trimming: false)
+        let identityBytes = UnsafeRawBufferPointer(rebasing: line[0..<min(close + 1, line.count)])
+        let identity = identities?.identity(for: identityBytes) { splitIdentity(line, open: open, close: close) }
+            ?? splitIdentity(line, open: open, close: close)
 
         var lastClose = line.count - 1
         while lastClose > open, line[lastClose] != UInt8(ascii: ">") { lastClose -= 1 }
@@ -83,32 +139,70 @@ enum CommitParser {
         while cursor < line.count, line[cursor] >= UInt8(ascii: "0"), line[cursor] <= UInt8(ascii: "9") {
             let (product, overflowMultiply) = time.multipliedReportingOverflow(by: 10)
             let (sum, overflowAdd) = product.addingReportingOverflow(Int64(line[cursor] - UInt8(ascii: "0")))
-            if overflowMultiply || overflowAdd { return (Mailmap.Identity(name: name, email: email), 0) }
+            if overflowMultiply || overflowAdd { return (identity, 0) }
             time = sum
             cursor += 1
         }
-        return (Mailmap.Identity(name: name, email: email), time)
+        return (identity, time)
     }
 
-    /// The first paragraph of a message, its lines stripped of trailing white space and joined
-    /// with single spaces, after any leading blank lines (git's `format_subject`).
-    static func subject(of message: UnsafeRawBufferPointer) -> [UInt8] {
-        var result: [UInt8] = []
+    private static func splitIdentity(_ line: UnsafeRawBufferPointer, open: Int, close: Int) -> Mailmap.Identity {
+        Mailmap.Identity(
+            name: string(UnsafeRawBufferPointer(rebasing: line[0..<open]), trimming: true),
+            email: string(UnsafeRawBufferPointer(rebasing: line[(open + 1)..<close]), trimming: false)
+        )
+    }
+
+    /// `subject(of:)` as a UTF-8 string, built in place without an intermediate array.
+    static func subjectString(of message: UnsafeRawBufferPointer) -> String {
+        var length = 0
+        forEachSubjectLine(of: message) { line, first in length += line.count + (first ? 0 : 1) }
+        guard length > 0 else { return "" }
+        return String(unsafeUninitializedCapacity: length) { out in
+            var written = 0
+            forEachSubjectLine(of: message) { line, first in
+                if !first {
+                    out[written] = space
+                    written += 1
+                }
+                if let base = line.baseAddress, let target = out.baseAddress {
+                    (target + written).update(from: base.assumingMemoryBound(to: UInt8.self), count: line.count)
+                }
+                written += line.count
+            }
+            return written
+        }
+    }
+
+    /// Calls `body` with each line of the first paragraph, trailing white space removed, after
+    /// any leading blank lines (git's `format_subject`); `first` tells the first line.
+    private static func forEachSubjectLine(
+        of message: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer, _ first: Bool) -> Void
+    ) {
         var position = 0
         var started = false
         while position < message.count {
             let lineEnd = index(of: newline, in: message, from: position) ?? message.count
             var trimmedEnd = lineEnd
             while trimmedEnd > position, isSpace(message[trimmedEnd - 1]) { trimmedEnd -= 1 }
-            let blank = trimmedEnd == position
-            if blank {
-                if started { break }
+            if trimmedEnd == position {
+                if started { return }
             } else {
-                if started { result.append(space) }
-                result.append(contentsOf: message[position..<trimmedEnd])
+                body(UnsafeRawBufferPointer(rebasing: message[position..<trimmedEnd]), !started)
                 started = true
             }
             position = lineEnd + 1
+        }
+    }
+
+    /// The first paragraph of a message, its lines stripped of trailing white space and joined
+    /// with single spaces, after any leading blank lines (git's `format_subject`).
+    static func subject(of message: UnsafeRawBufferPointer) -> [UInt8] {
+        var result: [UInt8] = []
+        forEachSubjectLine(of: message) { line, first in
+            if !first { result.append(space) }
+            result.append(contentsOf: line)
         }
         return result
     }
@@ -135,7 +229,7 @@ enum CommitParser {
         if trimming {
             while end > 0, isSpace(bytes[end - 1]) { end -= 1 }
         }
-        return TextDecoding.decode(Array(bytes[0..<end]), declaredEncoding: nil)
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<end]), as: UTF8.self)
     }
 }
 
@@ -144,3 +238,24 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// Name and e-mail strings shared between the commits of one scan, found by their raw bytes
+/// (`Name <email>` as the signature line holds them).
+///
+/// Not Sendable: one table belongs to one scan.
+final class IdentityTable {
+    private var buckets: [UInt64: [(bytes: [UInt8], identity: Mailmap.Identity)]] = [:]
+
+    /// The identity whose raw bytes are `bytes`, made by `make` the first time.
+    func identity(for bytes: UnsafeRawBufferPointer, make: () -> Mailmap.Identity) -> Mailmap.Identity {
+        // FNV-1a: a few dozen bytes, so a simple hash is fastest.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        if let bucket = buckets[hash] {
+            for entry in bucket where entry.bytes.elementsEqual(bytes) { return entry.identity }
+        }
+        let identity = make()
+        buckets[hash, default: []].append((Array(bytes), identity))
+        return identity
+    }
+}

@@ -5,6 +5,10 @@ extension Repository {
     ///
     /// - Throws: `GitError` when the object is missing, is not a commit, or cannot be parsed.
     public func commit(_ id: ObjectID) throws(GitError) -> Commit {
+        try commit(id, identities: nil)
+    }
+
+    func commit(_ id: ObjectID, identities: IdentityTable?) throws(GitError) -> Commit {
         let database = try objectDatabase()
         var oid = id.oid
         var object: OpaquePointer?
@@ -18,7 +22,7 @@ extension Repository {
             throw GitError(code: -1, message: "object \(id.hex) is not a commit", operation: "git_odb_read")
         }
         let data = UnsafeRawBufferPointer(start: git_odb_object_data(object), count: git_odb_object_size(object))
-        return try CommitParser.parse(id: id, data: data)
+        return try CommitParser.parse(id: id, data: data, identities: identities)
     }
 
     /// Visits every commit reachable from `tips` once, in no particular order, reading each
@@ -30,14 +34,15 @@ extension Repository {
         _ visit: (Commit) throws -> Void
     ) throws {
         let boundary = isShallow ? shallowBoundary() : []
+        let identities = IdentityTable()
         var seen = Set<ObjectID>(tips)
         var pending = Array(seen)
         while let id = pending.popLast() {
-            let commit = try self.commit(id)
+            let commit = try self.commit(id, identities: identities)
             try visit(commit)
             guard !boundary.contains(id) else { continue }
-            for parent in commit.parents where seen.insert(parent).inserted {
-                pending.append(parent)
+            commit.forEachParent { parent in
+                if seen.insert(parent).inserted { pending.append(parent) }
             }
         }
     }

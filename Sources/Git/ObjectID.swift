@@ -77,20 +77,29 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     /// Forty lowercase hexadecimal digits, as git prints them.
     public var hex: String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
         var oid = self.oid
         return withUnsafeBytes(of: &oid.id) { raw in
             String(unsafeUninitializedCapacity: 40) { out in
                 for index in 0..<20 {
-                    out[2 * index] = digits[Int(raw[index] >> 4)]
-                    out[2 * index + 1] = digits[Int(raw[index] & 0x0f)]
+                    out[2 * index] = Self.digit(raw[index] >> 4)
+                    out[2 * index + 1] = Self.digit(raw[index] & 0x0f)
                 }
                 return 40
             }
         }
     }
 
+    @inline(__always)
+    private static func digit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
+    }
+
     public var description: String { hex }
 
-    public static func < (lhs: ObjectID, rhs: ObjectID) -> Bool { lhs.hex < rhs.hex }
+    /// The order of the hexadecimal forms, compared without making them: the words hold the
+    /// bytes in memory order, so they are compared as big-endian numbers.
+    public static func < (lhs: ObjectID, rhs: ObjectID) -> Bool {
+        (lhs.high.bigEndian, lhs.middle.bigEndian, lhs.low.bigEndian)
+            < (rhs.high.bigEndian, rhs.middle.bigEndian, rhs.low.bigEndian)
+    }
 }

@@ -120,12 +120,33 @@ public final class Repository {
             defer { git_reference_free(reference) }
 
             let name = String(cString: git_reference_name(reference))
+            if let commit = try directCommit(of: reference) {
+                found.append((name, commit))
+                continue
+            }
             var peeled: OpaquePointer?
             guard git_reference_peel(&peeled, reference, GIT_OBJECT_COMMIT) == 0, let peeled else { continue }
             defer { git_object_free(peeled) }
             found.append((name, ObjectID(git_object_id(peeled).pointee)))
         }
         return found
+    }
+
+    /// The commit a reference points at directly, learnt from the object's header alone
+    /// (`git_odb_read_header`); nil when it points at anything else (an annotated tag, a
+    /// symbolic reference) or at nothing, which `git_reference_peel` then sorts out.
+    ///
+    /// A repository may have thousands of branches, and peeling each one would read and
+    /// inflate its commit: most of the time of a sync that finds nothing new.
+    private func directCommit(of reference: OpaquePointer) throws(GitError) -> ObjectID? {
+        guard git_reference_type(reference) == GIT_REFERENCE_DIRECT, let target = git_reference_target(reference) else {
+            return nil
+        }
+        let database = try objectDatabase()
+        var size = 0
+        var type = GIT_OBJECT_INVALID
+        guard git_odb_read_header(&size, &type, database, target) == 0, type == GIT_OBJECT_COMMIT else { return nil }
+        return ObjectID(target.pointee)
     }
 
     /// Peels an object id (an annotated tag, say) to the commit it designates.

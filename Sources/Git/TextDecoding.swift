@@ -22,6 +22,16 @@ enum TextDecoding {
         return normalized == "utf8"
     }
 
+    /// Whether an encoding name as it stands in a commit header (raw bytes) means UTF-8:
+    /// `UTF-8`, `utf8`, `UTF_8` and so on.
+    static func isUTF8(_ name: UnsafeRawBufferPointer) -> Bool {
+        var letters: [UInt8] = []
+        for byte in name where byte != UInt8(ascii: "-") && byte != UInt8(ascii: "_") {
+            letters.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte)
+        }
+        return letters == Array("utf8".utf8)
+    }
+
     /// Converts with iconv; nil when iconv does not know the encoding or the bytes are invalid in it.
     private static func convert(_ bytes: [UInt8], from encoding: String) -> String? {
         let converter = iconv_open("UTF-8", encoding)

@@ -134,6 +134,18 @@ public final class RepositorySync {
     ///
     /// - Parameter hub: in company mode, the Hub whose cached employee list places authors.
     public func preview(hub: HubConfiguration? = nil) throws -> [PreviewLine] {
+        var lines: [PreviewLine] = []
+        try preview(hub: hub) { lines.append($0) }
+        return lines
+    }
+
+    /// What a sync would deliver now, one line at a time, so that a whole history is never
+    /// held as entries at once. Changes nothing, not even by creating the checkpoint.
+    ///
+    /// - Parameters:
+    ///   - hub: in company mode, the Hub whose cached employee list places authors.
+    ///   - each: called with each line, in the order a sync would deliver them.
+    public func preview(hub: HubConfiguration? = nil, each: (PreviewLine) throws -> Void) throws {
         let directory = EmployeeDirectory(
             employees: hub.flatMap { HubState(configuration: $0, environment: environment).cachedEmployeeList() } ?? [],
             aliases: settings.employeeAliases
@@ -143,20 +155,21 @@ public final class RepositorySync {
             ? try CheckpointStore(path: checkpointPath) : nil
         guard let store, try store.meta("resync_started") == nil else {
             let scan = try scanner.scan(previous: (nil, [:]), isKnown: { _ in [] })
-            return try classify(scan.commits, knownWork: [], directory: directory)
-                .filter { $0.state == .pending }
-                .map { PreviewLine(commit: $0.commitID, entry: $0.entry) }
+            try forEachClassified(scan.commits, knownWork: [], directory: directory) { queued in
+                if queued.state == .pending { try each(PreviewLine(commit: queued.commitID, entry: queued.entry)) }
+            }
+            return
         }
-        var lines: [PreviewLine] = []
         for state in [CommitState.sending, .pending] {
-            lines += try store.entries(in: state).map { PreviewLine(commit: $0.commitID, entry: $0.entry) }
+            for queued in try store.entries(in: state) {
+                try each(PreviewLine(commit: queued.commitID, entry: queued.entry))
+            }
         }
         let scan = try scanner.scan(previous: try store.lastScan(), isKnown: { try store.known($0) })
         let knownWork = try store.knownWork(scan.commits.map(\.workKey))
-        lines += try classify(scan.commits, knownWork: knownWork, directory: directory)
-            .filter { $0.state == .pending }
-            .map { PreviewLine(commit: $0.commitID, entry: $0.entry) }
-        return lines
+        try forEachClassified(scan.commits, knownWork: knownWork, directory: directory) { queued in
+            if queued.state == .pending { try each(PreviewLine(commit: queued.commitID, entry: queued.entry)) }
+        }
     }
 
     /// What a resync would create: every matching commit's entry, the checkpoint ignored.
@@ -173,23 +186,37 @@ public final class RepositorySync {
         knownWork: Set<String>,
         directory: EmployeeDirectory?
     ) throws -> [QueuedEntry] {
+        var entries: [QueuedEntry] = []
+        entries.reserveCapacity(commits.count)
+        try forEachClassified(commits, knownWork: knownWork, directory: directory) { entries.append($0) }
+        return entries
+    }
+
+    /// `classify`, one commit at a time.
+    private func forEachClassified(
+        _ commits: [ScannedCommit],
+        knownWork: Set<String>,
+        directory: EmployeeDirectory?,
+        _ body: (QueuedEntry) throws -> Void
+    ) throws {
         var seenWork = knownWork
-        return try commits.map { scanned in
+        for scanned in commits {
             var entry = try settings.entry(for: scanned.commit)
             var state = CommitState.pending
-            if !seenWork.insert(scanned.workKey).inserted {
+            let workKey = scanned.workKey
+            if !seenWork.insert(workKey).inserted {
                 state = .rewritten
             } else if settings.companyMode {
                 entry.employeeID = directory?.employee(for: scanned.authorEmail)
                 if entry.employeeID == nil { state = .skipped }
             }
-            return QueuedEntry(
+            try body(QueuedEntry(
                 commitID: scanned.commit.id.hex,
                 entry: entry,
                 authorEmail: scanned.authorEmail,
-                workKey: scanned.workKey,
+                workKey: workKey,
                 state: state
-            )
+            ))
         }
     }
 

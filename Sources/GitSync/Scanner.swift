@@ -100,8 +100,9 @@ struct Scanner {
         }
 
         let tipIDs = Set(tips.values).compactMap { ObjectID(hex: $0) }
-        var candidates: [Commit] = []
+        var candidates: [ScannedCommit] = []
         var commitsRead = 0
+        var emails = AuthorEmails(mailmap: mailmap)
         let incremental: [ObjectID]? = sameSettings && !previous.tips.isEmpty
             ? try? repository.commitIDs(
                 reachableFrom: tipIDs,
@@ -112,29 +113,46 @@ struct Scanner {
             for id in incremental {
                 let commit = try repository.commit(id)
                 commitsRead += 1
-                if takes(commit) { candidates.append(commit) }
+                if let taken = take(commit, emails: &emails) { candidates.append(taken) }
             }
         } else {
             try repository.forEachCommit(reachableFrom: tipIDs) { commit in
                 commitsRead += 1
-                if takes(commit) { candidates.append(commit) }
+                if let taken = take(commit, emails: &emails) { candidates.append(taken) }
             }
         }
 
-        let known = try isKnown(candidates.map(\.id.hex))
-        let commits = candidates
-            .filter { !known.contains($0.id.hex) }
-            .sorted { ($0.authorTime, $0.id.hex) < ($1.authorTime, $1.id.hex) }
-            .map { ScannedCommit(commit: $0, authorEmail: mailmap.resolve($0.author).email.lowercased()) }
-        return ScanResult(commits: commits, tips: tips, fingerprint: fingerprint, commitsRead: commitsRead, upToDate: false)
+        let known = try isKnown(candidates.map(\.commit.id.hex))
+        if !known.isEmpty {
+            candidates.removeAll { known.contains($0.commit.id.hex) }
+        }
+        candidates.sort { ($0.commit.authorTime, $0.commit.id) < ($1.commit.authorTime, $1.commit.id) }
+        return ScanResult(
+            commits: candidates, tips: tips, fingerprint: fingerprint, commitsRead: commitsRead, upToDate: false
+        )
     }
 
-    /// Whether a commit becomes an entry: merges as configured, and authors by e-mail after
-    /// the mailmap (compared without regard to case).
-    private func takes(_ commit: Commit) -> Bool {
-        if commit.isMerge && !settings.includeMerges { return false }
-        if let since = settings.since, commit.authorTime < since { return false }
-        guard let emails = authorEmails else { return true }
-        return emails.contains(mailmap.resolve(commit.author).email.lowercased())
+    /// Author e-mails after the mailmap, lowercased, remembered per identity: a history has
+    /// few authors and many commits.
+    private struct AuthorEmails {
+        let mailmap: Mailmap
+        var resolved: [Mailmap.Identity: String] = [:]
+
+        mutating func email(of author: Mailmap.Identity) -> String {
+            if let known = resolved[author] { return known }
+            let email = mailmap.resolve(author).email.lowercased()
+            resolved[author] = email
+            return email
+        }
+    }
+
+    /// The commit with its author's e-mail when it becomes an entry: merges as configured, and
+    /// authors by e-mail after the mailmap (compared without regard to case); nil otherwise.
+    private func take(_ commit: Commit, emails: inout AuthorEmails) -> ScannedCommit? {
+        if commit.isMerge && !settings.includeMerges { return nil }
+        if let since = settings.since, commit.authorTime < since { return nil }
+        let email = emails.email(of: commit.author)
+        if let authorEmails, !authorEmails.contains(email) { return nil }
+        return ScannedCommit(commit: commit, authorEmail: email)
     }
 }

@@ -95,6 +95,12 @@ struct Console {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
+    /// Writes bytes that already hold whole lines to standard output.
+    func output(bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        FileHandle.standardOutput.write(Data(bytes))
+    }
+
     func error(_ message: String) {
         FileHandle.standardError.write(Data("worktrail-git: \(message)\n".utf8))
     }

@@ -135,13 +135,22 @@ struct SyncCommand {
 
     /// Prints `{"commit": "<sha>", "entry": {...}}` per entry that a sync would send.
     static func preview(_ sync: RepositorySync, hub: HubConfiguration?, console: Console) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let lines = try sync.preview(hub: hub)
-        for line in lines {
-            console.output(String(decoding: try encoder.encode(line), as: UTF8.self))
+        // Lines are written as they come, through one buffer: a first preview prints a whole
+        // history, which should neither be held in memory nor cost a write call per line.
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 16)
+        var lines = 0
+        try sync.preview(hub: hub) { line in
+            line.appendJSON(to: &buffer)
+            buffer.append(UInt8(ascii: "\n"))
+            lines += 1
+            if buffer.count >= 1 << 16 {
+                console.output(bytes: buffer)
+                buffer.removeAll(keepingCapacity: true)
+            }
         }
-        console.error("\(sync.repositoryName): \(count(lines.count, "entry", "entries")) would be delivered")
+        console.output(bytes: buffer)
+        console.error("\(sync.repositoryName): \(count(lines, "entry", "entries")) would be delivered")
     }
 
     static func show(_ report: SyncReport, console: Console) {
