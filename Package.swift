@@ -15,12 +15,18 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
         ),
+        // Inflates commit objects straight from pack files, on several threads at once.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
         .systemLibrary(
             name: "CSQLite",
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
         ),
-        .target(name: "Git", dependencies: ["Clibgit2"]),
+        .target(name: "Git", dependencies: ["Clibgit2", "CZlib"]),
         .target(name: "WorkTrailHub"),
         .target(name: "StandInHub"),
         // Helpers for the test suites and benchmarks: git fixtures and process running.

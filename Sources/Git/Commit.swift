@@ -71,8 +71,53 @@ enum CommitParser {
     ) throws(GitError) -> Commit {
         var firstParent: ObjectID?
         var otherParents: [ObjectID] = []
+        let parsed = fields(of: data) { hex in
+            guard let parent = ObjectID(hexBytes: hex) else { return false }
+            if firstParent == nil {
+                firstParent = parent
+            } else {
+                otherParents.append(parent)
+            }
+            return true
+        }
+        guard let parsed else {
+            throw GitError(code: -1, message: "malformed parent line", operation: "parse commit \(id)")
+        }
         var author = Mailmap.Identity(name: "", email: "")
         var authorTime: Int64 = 0
+        if let line = parsed.author {
+            (author, authorTime) = parseSignature(line, identities: identities)
+        }
+
+        let subject: String
+        if let encoding = parsed.encoding, !TextDecoding.isUTF8(encoding) {
+            let name = String(decoding: encoding, as: UTF8.self)
+            subject = TextDecoding.decode(Self.subject(of: parsed.message), declaredEncoding: name)
+        } else {
+            subject = subjectString(of: parsed.message)
+        }
+        return Commit(
+            id: id, firstParent: firstParent, otherParents: otherParents,
+            author: author, authorTime: authorTime, subject: subject
+        )
+    }
+
+    /// The parts of a commit object that a scan reads, still as raw bytes.
+    struct Fields {
+        /// The last `author` line, after `author `.
+        var author: UnsafeRawBufferPointer?
+        /// The `encoding` header's value, if there is one.
+        var encoding: UnsafeRawBufferPointer?
+        /// Everything after the blank line that ends the header.
+        var message: UnsafeRawBufferPointer
+    }
+
+    /// Splits a commit object into its header fields and message, handing each parent's forty
+    /// hexadecimal digits to `parent` in order.
+    ///
+    /// - Returns: nil when `parent` refuses a parent line (returns false).
+    static func fields(of data: UnsafeRawBufferPointer, parent: (UnsafeRawBufferPointer) -> Bool) -> Fields? {
+        var author: UnsafeRawBufferPointer?
         var encoding: UnsafeRawBufferPointer?
         var position = 0
         let end = data.count
@@ -82,36 +127,17 @@ enum CommitParser {
             let lineEnd = index(of: newline, in: data, from: position) ?? end
             let line = UnsafeRawBufferPointer(rebasing: data[position..<lineEnd])
             if hasPrefix(line, "parent ") {
-                let hex = UnsafeRawBufferPointer(rebasing: line[7...])
-                guard let parent = ObjectID(hexBytes: hex) else {
-                    throw GitError(code: -1, message: "malformed parent line", operation: "parse commit \(id)")
-                }
-                if firstParent == nil {
-                    firstParent = parent
-                } else {
-                    otherParents.append(parent)
-                }
+                guard parent(UnsafeRawBufferPointer(rebasing: line[7...])) else { return nil }
             } else if hasPrefix(line, "author ") {
-                (author, authorTime) = parseSignature(UnsafeRawBufferPointer(rebasing: line[7...]), identities: identities)
+                author = UnsafeRawBufferPointer(rebasing: line[7...])
             } else if hasPrefix(line, "encoding ") {
                 encoding = UnsafeRawBufferPointer(rebasing: line[9...])
             }
             position = lineEnd + 1
         }
         position += 1
-
         let message = UnsafeRawBufferPointer(rebasing: data[min(position, end)..<end])
-        let subject: String
-        if let encoding, !TextDecoding.isUTF8(encoding) {
-            let name = String(decoding: encoding, as: UTF8.self)
-            subject = TextDecoding.decode(Self.subject(of: message), declaredEncoding: name)
-        } else {
-            subject = subjectString(of: message)
-        }
-        return Commit(
-            id: id, firstParent: firstParent, otherParents: otherParents,
-            author: author, authorTime: authorTime, subject: subject
-        )
+        return Fields(author: author, encoding: encoding, message: message)
     }
 
     /// Splits `Name <email> 1700000000 +0100` as git's `split_ident_line` does: the e-mail runs
@@ -123,13 +149,28 @@ enum CommitParser {
         _ line: UnsafeRawBufferPointer,
         identities: IdentityTable? = nil
     ) -> (Mailmap.Identity, Int64) {
+        let parts = signatureParts(line)
+        let identityBytes = UnsafeRawBufferPointer(rebasing: line[0..<parts.identityEnd])
+        let identity = identities?.identity(for: identityBytes) { Self.identity(in: line, parts) }
+            ?? Self.identity(in: line, parts)
+        return (identity, parts.time)
+    }
+
+    /// Where a signature line's identity ends and where its e-mail is, with its time.
+    struct SignatureParts {
+        /// Bytes `0..<identityEnd` are `Name <email>`, the whole line when it has no `<`.
+        var identityEnd: Int
+        var open: Int?
+        var close: Int
+        var time: Int64
+    }
+
+    static func signatureParts(_ line: UnsafeRawBufferPointer) -> SignatureParts {
         guard let open = index(of: UInt8(ascii: "<"), in: line, from: 0) else {
-            return (Mailmap.Identity(name: string(line, trimming: true), email: ""), 0)
+            return SignatureParts(identityEnd: line.count, open: nil, close: line.count, time: 0)
         }
         let close = index(of: UInt8(ascii: ">"), in: line, from: open + 1) ?? line.count
-        let identityBytes = UnsafeRawBufferPointer(rebasing: line[0..<min(close + 1, line.count)])
-        let identity = identities?.identity(for: identityBytes) { splitIdentity(line, open: open, close: close) }
-            ?? splitIdentity(line, open: open, close: close)
+        let identityEnd = min(close + 1, line.count)
 
         var lastClose = line.count - 1
         while lastClose > open, line[lastClose] != UInt8(ascii: ">") { lastClose -= 1 }
@@ -139,11 +180,40 @@ enum CommitParser {
         while cursor < line.count, line[cursor] >= UInt8(ascii: "0"), line[cursor] <= UInt8(ascii: "9") {
             let (product, overflowMultiply) = time.multipliedReportingOverflow(by: 10)
             let (sum, overflowAdd) = product.addingReportingOverflow(Int64(line[cursor] - UInt8(ascii: "0")))
-            if overflowMultiply || overflowAdd { return (identity, 0) }
+            if overflowMultiply || overflowAdd {
+                time = 0
+                break
+            }
             time = sum
             cursor += 1
         }
-        return (identity, time)
+        return SignatureParts(identityEnd: identityEnd, open: open, close: close, time: time)
+    }
+
+    /// The name and e-mail of a signature line split by `signatureParts`.
+    static func identity(in line: UnsafeRawBufferPointer, _ parts: SignatureParts) -> Mailmap.Identity {
+        guard let open = parts.open else {
+            return Mailmap.Identity(name: string(line, trimming: true), email: "")
+        }
+        return splitIdentity(line, open: open, close: parts.close)
+    }
+
+    /// Appends the subject (`subject(of:)`) to `out` as UTF-8, decoded from `encoding` when the
+    /// commit declares one other than UTF-8.
+    static func appendSubject(
+        of message: UnsafeRawBufferPointer,
+        encoding: UnsafeRawBufferPointer?,
+        to out: inout [UInt8]
+    ) {
+        if let encoding, !TextDecoding.isUTF8(encoding) {
+            let name = String(decoding: encoding, as: UTF8.self)
+            out.append(contentsOf: TextDecoding.decode(subject(of: message), declaredEncoding: name).utf8)
+            return
+        }
+        forEachSubjectLine(of: message) { line, first in
+            if !first { out.append(space) }
+            out.append(contentsOf: line)
+        }
     }
 
     private static func splitIdentity(_ line: UnsafeRawBufferPointer, open: Int, close: Int) -> Mailmap.Identity {

@@ -33,17 +33,9 @@ extension Repository {
         reachableFrom tips: [ObjectID],
         _ visit: (Commit) throws -> Void
     ) throws {
-        let boundary = isShallow ? shallowBoundary() : []
-        let identities = IdentityTable()
-        var seen = Set<ObjectID>(tips)
-        var pending = Array(seen)
-        while let id = pending.popLast() {
-            let commit = try self.commit(id, identities: identities)
-            try visit(commit)
-            guard !boundary.contains(id) else { continue }
-            commit.forEachParent { parent in
-                if seen.insert(parent).inserted { pending.append(parent) }
-            }
+        let (table, reachable) = try reachableCommits(from: tips)
+        for number in reachable {
+            try visit(table.commit(at: number))
         }
     }
 

@@ -16,6 +16,16 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
         }
     }
 
+    /// The id whose twenty raw bytes start `bytes` (a pack index holds them so).
+    init(rawBytes bytes: UnsafeRawBufferPointer) {
+        high = bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
+        middle = bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+        low = bytes.loadUnaligned(fromByteOffset: 16, as: UInt32.self)
+    }
+
+    /// Eight bytes of the id, which is itself a hash: enough to place it in a hash table.
+    var bucketHash: UInt64 { high }
+
     /// Parses forty hexadecimal digits; nil for anything else.
     public init?(hex: some StringProtocol) {
         let digits = Array(hex.utf8)

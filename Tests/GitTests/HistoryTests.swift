@@ -44,6 +44,68 @@ struct HistoryTests {
         #expect(!ids.isEmpty)
     }
 
+    // MARK: - Where commits are stored
+
+    /// The scan finds commits through the pack indexes and reads the rest through libgit2: this
+    /// history has commits stored as deltas, in two packs, loose, and unreachable ones in a pack.
+    @Test func commitsInPacksAsDeltasLooseAndUnreachableMatchGitLog() throws {
+        let fixture = try GitRepositoryFixture()
+        try fixture.importHistory(commits: 300)
+        let body = String(repeating: "A long body that packs well as a delta. ", count: 40)
+        for number in 0..<12 {
+            try fixture.git(["commit", "-q", "--allow-empty", "-m", "Long message \(number)", "-m", body])
+        }
+        try fixture.git(["checkout", "-q", "-b", "abandoned"])
+        try fixture.git(["commit", "-q", "--allow-empty", "-m", "Only on a deleted branch", "-m", body])
+        try fixture.git(["repack", "-adq", "--window=50", "--depth=50"])
+        try fixture.git(["checkout", "-q", "main"])
+        try fixture.git(["branch", "-q", "-D", "abandoned"])
+
+        // A second pack, then loose commits on top.
+        try fixture.commit("Packed on its own", time: 1_800_000_000)
+        try fixture.git(["repack", "-dq"])
+        try fixture.commit("Loose one", time: 1_800_000_100)
+        try fixture.git(["checkout", "-q", "-b", "loose-branch"])
+        try fixture.commit("Loose two", time: 1_800_000_200)
+
+        let packed = try fixture.git(["count-objects", "-v"])
+        #expect(packed.contains("packs: 2"))
+        let entries = try fixture.git(["verify-pack", "-v"] + packIndexes(fixture))
+        let deltaCommits = entries.split(separator: "\n").filter { line in
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            return fields.count >= 7 && fields[1] == "commit"
+        }
+        #expect(!deltaCommits.isEmpty)
+
+        let lines = try scanLines(fixture)
+        #expect(lines.count == Set(lines).count)
+        #expect(lines.sorted() == (try fixture.logLines()).sorted())
+        #expect(!lines.contains { $0.hasSuffix("Only on a deleted branch") })
+    }
+
+    private func packIndexes(_ fixture: GitRepositoryFixture) throws -> [String] {
+        let directory = fixture.path + "/.git/objects/pack"
+        return try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter { $0.hasSuffix(".idx") }
+            .map { directory + "/" + $0 }
+    }
+
+    /// A pack that cannot be read directly (here its data file is cut short) leaves its commits
+    /// to libgit2, which names the damage instead of the scan skipping commits silently.
+    @Test func damagedPackIsAnErrorNotAShorterHistory() throws {
+        let fixture = try GitRepositoryFixture()
+        try fixture.importHistory(commits: 50)
+        let tips = try Repository.discover(containing: fixture.path).references(matching: "refs/heads/*").map(\.commit)
+        let index = try #require(try packIndexes(fixture).first)
+        let pack = String(index.dropLast(4)) + ".pack"
+        let data = try Data(contentsOf: URL(fileURLWithPath: pack))
+        try FileManager.default.removeItem(atPath: pack)
+        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: pack))
+
+        let repository = try Repository.discover(containing: fixture.path)
+        #expect(throws: GitError.self) { try repository.forEachCommit(reachableFrom: tips) { _ in } }
+    }
+
     @Test func subjectJoinsTheFirstParagraphLikeGit() throws {
         let fixture = try GitRepositoryFixture()
         let messages = [
