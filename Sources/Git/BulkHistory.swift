@@ -45,6 +45,17 @@ extension Repository {
         return (table, reachable)
     }
 
+    /// The commits `ids`, read one by one through libgit2 into a table, with their numbers in
+    /// the order of `ids`.
+    public func commits(_ ids: [ObjectID]) throws -> (commits: CommitTable, numbers: [Int]) {
+        let table = CommitTable()
+        let identities = IdentityNumbers()
+        let numbers = try ids.map { id in
+            try withRawCommit(id) { data in table.append(id: id, data: data, identities: identities) { _ in nil } }
+        }
+        return (table, numbers)
+    }
+
     /// The object directory and those of its alternates (`objects/info/alternates`), one level deep.
     private func objectDirectories() -> [String] {
         let objects = (commonDirectory as NSString).appendingPathComponent("objects")

@@ -199,19 +199,20 @@ public final class RepositorySync {
         directory: EmployeeDirectory?,
         _ body: (QueuedEntry) throws -> Void
     ) throws {
-        var seenWork = knownWork
+        // Work keys seen in this scan are kept hashed: a first scan sees a whole history's.
+        var seenWork = Set<WorkHash>(minimumCapacity: commits.count)
         for scanned in commits {
             var entry = try settings.entry(for: scanned.commit)
             var state = CommitState.pending
             let workKey = scanned.workKey
-            if !seenWork.insert(workKey).inserted {
+            if knownWork.contains(workKey) || !seenWork.insert(scanned.workHash).inserted {
                 state = .rewritten
             } else if settings.companyMode {
                 entry.employeeID = directory?.employee(for: scanned.authorEmail)
                 if entry.employeeID == nil { state = .skipped }
             }
             try body(QueuedEntry(
-                commitID: scanned.commit.id.hex,
+                commitID: scanned.id.hex,
                 entry: entry,
                 authorEmail: scanned.authorEmail,
                 workKey: workKey,

@@ -2,13 +2,53 @@ import Foundation
 import Git
 
 /// A commit a scan found, with what the engine needs to decide about it.
+///
+/// It names its commit by number in the scan's table instead of holding it, so that a scan of
+/// a long history keeps a few dozen bytes per commit until the entries are built.
 struct ScannedCommit {
-    var commit: Commit
+    let table: CommitTable
+    let number: Int
     /// The author's e-mail after the mailmap, lowercased.
     var authorEmail: String
 
+    var id: ObjectID { table.id(at: number) }
+
+    var commit: Commit { table.commit(at: number) }
+
     /// Author, author time and subject: what a rewrite (amend, rebase, cherry-pick) keeps.
-    var workKey: String { "\(authorEmail)\u{1F}\(commit.authorTime)\u{1F}\(commit.subject)" }
+    var workKey: String { "\(authorEmail)\u{1F}\(table.authorTime(at: number))\u{1F}\(table.subject(at: number))" }
+
+    /// `workKey` hashed to 128 bits, made without building the key: enough to tell the work
+    /// keys of one scan apart. The bytes are compared, not canonical Unicode equivalence as
+    /// `String` would, as the checkpoint compares stored keys too.
+    var workHash: WorkHash {
+        var email = authorEmail
+        let time = table.authorTime(at: number)
+        return email.withUTF8 { emailBytes in
+            table.withSubject(at: number) { subject in
+                func digest(_ salt: UInt8) -> Int {
+                    var hasher = Hasher()
+                    hasher.combine(salt)
+                    hasher.combine(bytes: UnsafeRawBufferPointer(emailBytes))
+                    hasher.combine(0x1F as UInt8)
+                    hasher.combine(time)
+                    hasher.combine(bytes: UnsafeRawBufferPointer(subject))
+                    return hasher.finalize()
+                }
+                return WorkHash(high: digest(1), low: digest(2))
+            }
+        }
+    }
+}
+
+/// A work key hashed to 128 bits (`ScannedCommit.workHash`).
+struct WorkHash: Hashable {
+    var high: Int
+    var low: Int
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(high)
+    }
 }
 
 /// What a scan found.
@@ -100,59 +140,117 @@ struct Scanner {
         }
 
         let tipIDs = Set(tips.values).compactMap { ObjectID(hex: $0) }
-        var candidates: [ScannedCommit] = []
-        var commitsRead = 0
-        var emails = AuthorEmails(mailmap: mailmap)
         let incremental: [ObjectID]? = sameSettings && !previous.tips.isEmpty
             ? try? repository.commitIDs(
                 reachableFrom: tipIDs,
                 excluding: Set(previous.tips.values).compactMap { ObjectID(hex: $0) }
             )
             : nil
-        if let incremental {
-            for id in incremental {
-                let commit = try repository.commit(id)
-                commitsRead += 1
-                if let taken = take(commit, emails: &emails) { candidates.append(taken) }
-            }
+        let (table, numbers) = if let incremental {
+            try repository.commits(incremental)
         } else {
-            try repository.forEachCommit(reachableFrom: tipIDs) { commit in
-                commitsRead += 1
-                if let taken = take(commit, emails: &emails) { candidates.append(taken) }
-            }
+            try repository.reachableCommits(from: tipIDs)
         }
 
-        let known = try isKnown(candidates.map(\.commit.id.hex))
-        if !known.isEmpty {
-            candidates.removeAll { known.contains($0.commit.id.hex) }
+        var emails = AuthorEmails(mailmap: mailmap, identities: table.identities)
+        var candidates: [ScannedCommit] = []
+        for number in numbers {
+            if let taken = take(number, of: table, emails: &emails) { candidates.append(taken) }
         }
-        candidates.sort { ($0.commit.authorTime, $0.commit.id) < ($1.commit.authorTime, $1.commit.id) }
+        candidates = try removingKnown(candidates, isKnown: isKnown)
         return ScanResult(
-            commits: candidates, tips: tips, fingerprint: fingerprint, commitsRead: commitsRead, upToDate: false
+            commits: Self.sortedByTime(candidates),
+            tips: tips,
+            fingerprint: fingerprint,
+            commitsRead: numbers.count,
+            upToDate: false
         )
     }
 
-    /// Author e-mails after the mailmap, lowercased, remembered per identity: a history has
-    /// few authors and many commits.
+    /// `candidates` without the commits `isKnown` names, asked a slice at a time so that a whole
+    /// history's ids are never spelt out at once.
+    private func removingKnown(
+        _ candidates: [ScannedCommit],
+        isKnown: ([String]) throws -> Set<String>
+    ) throws -> [ScannedCommit] {
+        var kept: [ScannedCommit] = []
+        kept.reserveCapacity(candidates.count)
+        var start = 0
+        repeat {
+            let slice = candidates[start..<min(start + 4096, candidates.count)]
+            let known = try isKnown(slice.map(\.id.hex))
+            if known.isEmpty {
+                kept.append(contentsOf: slice)
+            } else {
+                kept.append(contentsOf: slice.lazy.filter { !known.contains($0.id.hex) })
+            }
+            start += 4096
+        } while start < candidates.count
+        return kept
+    }
+
+    /// Oldest first, commits of the same second by id: the order entries are classified and
+    /// queued in, so that of two commits with the same work key the same one is always kept.
+    ///
+    /// Sorts packed integer keys (time above the position) rather than the commits themselves;
+    /// only runs of equal times are then ordered by id.
+    static func sortedByTime(_ commits: [ScannedCommit]) -> [ScannedCommit] {
+        guard commits.count > 1 else { return commits }
+        let times = commits.map { $0.table.authorTime(at: $0.number) }
+        let oldest = times.min() ?? 0
+        let span = UInt64(bitPattern: (times.max() ?? 0) &- oldest)
+        let positionBits = UInt64.bitWidth - (commits.count - 1).leadingZeroBitCount
+        guard span >> UInt64(UInt64.bitWidth - positionBits) == 0 else {
+            return commits.indices
+                .sorted { (times[$0], commits[$0].id) < (times[$1], commits[$1].id) }
+                .map { commits[$0] }
+        }
+        var keys = times.enumerated().map { position, time in
+            UInt64(bitPattern: time &- oldest) << UInt64(positionBits) | UInt64(position)
+        }
+        keys.sort()
+        let mask: UInt64 = (1 << UInt64(positionBits)) - 1
+        var order = keys.map { Int($0 & mask) }
+        var runStart = 0
+        while runStart < order.count {
+            var runEnd = runStart + 1
+            while runEnd < order.count, times[order[runEnd]] == times[order[runStart]] { runEnd += 1 }
+            if runEnd - runStart > 1 {
+                order[runStart..<runEnd].sort { commits[$0].id < commits[$1].id }
+            }
+            runStart = runEnd
+        }
+        return order.map { commits[$0] }
+    }
+
+    /// Author e-mails after the mailmap, lowercased, remembered per identity number: a history
+    /// has few authors and many commits.
     private struct AuthorEmails {
         let mailmap: Mailmap
-        var resolved: [Mailmap.Identity: String] = [:]
+        let identities: [Mailmap.Identity]
+        var resolved: [String?]
 
-        mutating func email(of author: Mailmap.Identity) -> String {
-            if let known = resolved[author] { return known }
-            let email = mailmap.resolve(author).email.lowercased()
-            resolved[author] = email
+        init(mailmap: Mailmap, identities: [Mailmap.Identity]) {
+            self.mailmap = mailmap
+            self.identities = identities
+            resolved = Array(repeating: nil, count: identities.count)
+        }
+
+        mutating func email(of identity: Int) -> String {
+            if let known = resolved[identity] { return known }
+            let email = mailmap.resolve(identities[identity]).email.lowercased()
+            resolved[identity] = email
             return email
         }
     }
 
     /// The commit with its author's e-mail when it becomes an entry: merges as configured, and
     /// authors by e-mail after the mailmap (compared without regard to case); nil otherwise.
-    private func take(_ commit: Commit, emails: inout AuthorEmails) -> ScannedCommit? {
-        if commit.isMerge && !settings.includeMerges { return nil }
-        if let since = settings.since, commit.authorTime < since { return nil }
-        let email = emails.email(of: commit.author)
+    private func take(_ number: Int, of table: CommitTable, emails: inout AuthorEmails) -> ScannedCommit? {
+        if table.isMerge(at: number) && !settings.includeMerges { return nil }
+        if let since = settings.since, table.authorTime(at: number) < since { return nil }
+        let email = emails.email(of: table.authorNumber(at: number))
         if let authorEmails, !authorEmails.contains(email) { return nil }
-        return ScannedCommit(commit: commit, authorEmail: email)
+        return ScannedCommit(table: table, number: number, authorEmail: email)
     }
 }
