@@ -15,7 +15,7 @@ extension Repository {
     public func reachableCommits(from tips: [ObjectID]) throws -> (commits: CommitTable, reachable: [Int]) {
         let table = CommitTable()
         let identities = IdentityNumbers()
-        let packs = objectDirectories().flatMap(Self.packs(in:))
+        let packs = packs()
         let numbers = BulkRead.read(packs: packs, into: table, identities: identities)
         let boundary = isShallow ? shallowBoundary() : []
 
@@ -42,6 +42,8 @@ extension Repository {
                 }
             }
         }
+        // The packs' mappings go with them; libgit2 maps what it needs again.
+        cachedPacks = nil
         return (table, reachable)
     }
 
@@ -54,6 +56,38 @@ extension Repository {
             try withRawCommit(id) { data in table.append(id: id, data: data, identities: identities) { _ in nil } }
         }
         return (table, numbers)
+    }
+
+    /// The packs of the object directory and its alternates, opened once.
+    func packs() -> [Pack] {
+        if let cachedPacks { return cachedPacks }
+        let packs = objectDirectories().flatMap(Self.packs(in:))
+        cachedPacks = packs
+        return packs
+    }
+
+    /// The type of `id` from its pack entry header, when a pack read directly holds it as a
+    /// whole object; nil when it is stored as a delta, loose, or not at all.
+    func packedType(of id: ObjectID) -> git_object_t? {
+        // A look-up touches a dozen scattered pages, and the kernel maps the large page-cache
+        // folios around them whole: thousands of look-ups would make both files resident.
+        packLookups += 1
+        if packLookups >= 64 { releasePackPages() }
+        for pack in packs() {
+            guard let position = pack.position(of: id) else { continue }
+            guard let offset = pack.offset(at: position), let entry = pack.entry(at: offset) else { return nil }
+            return (1...4).contains(entry.type) ? git_object_t(rawValue: Int32(entry.type)) : nil
+        }
+        return nil
+    }
+
+    /// Gives back the pages of the packs read directly (`MappedFile.release`).
+    func releasePackPages() {
+        packLookups = 0
+        for pack in cachedPacks ?? [] {
+            pack.index.release(0..<pack.index.bytes.count)
+            pack.data.release(0..<pack.data.bytes.count)
+        }
     }
 
     /// The object directory and those of its alternates (`objects/info/alternates`), one level deep.
@@ -244,14 +278,7 @@ private final class BulkRead: @unchecked Sendable {
         var chunks: [Chunk] = []
         var seen = Set<ObjectID>()
         for (packNumber, pack) in packs.enumerated() {
-            // Commit entries by their place in the pack, so that each thread reads forwards.
-            var commits: [(offset: Int, position: Int32)] = []
-            for position in 0..<pack.count {
-                guard let offset = pack.offset(at: position), let entry = pack.entry(at: offset) else { continue }
-                if entry.type == 1 { commits.append((offset, Int32(position))) }
-            }
-            pack.data.release(0..<pack.data.bytes.count)
-            commits.sort { $0.offset < $1.offset }
+            let commits = commitEntries(of: pack)
 
             var start = 0
             while start < commits.count {
@@ -288,6 +315,42 @@ private final class BulkRead: @unchecked Sendable {
         }
         table.mergeIdentities(read.parts, batchPart: read.chunkPart, into: identities)
         return numbers
+    }
+
+    /// The commit entries of a pack (type 1 in their entry header) in pack order.
+    ///
+    /// The index lists objects by id, which scatters them over the whole pack; they are first
+    /// grouped by region of the pack (a counting sort), and each region's pages are given back
+    /// once its headers are read, so that the pass never holds more than one region.
+    private static func commitEntries(of pack: Pack) -> [(offset: Int, position: Int32)] {
+        let regionShift = 20
+        let regions = pack.data.bytes.count >> regionShift + 1
+        var offsets = [Int](repeating: -1, count: pack.count)
+        var regionStarts = [Int](repeating: 0, count: regions + 1)
+        for position in 0..<pack.count {
+            guard let offset = pack.offset(at: position) else { continue }
+            offsets[position] = offset
+            regionStarts[offset >> regionShift + 1] += 1
+        }
+        for region in 0..<regions { regionStarts[region + 1] += regionStarts[region] }
+        var byRegion = [Int32](repeating: 0, count: regionStarts[regions])
+        var next = regionStarts
+        for (position, offset) in offsets.enumerated() where offset >= 0 {
+            byRegion[next[offset >> regionShift]] = Int32(position)
+            next[offset >> regionShift] += 1
+        }
+
+        var commits: [(offset: Int, position: Int32)] = []
+        for region in 0..<regions {
+            let first = commits.count
+            for position in byRegion[regionStarts[region]..<regionStarts[region + 1]] {
+                let offset = offsets[Int(position)]
+                if let entry = pack.entry(at: offset), entry.type == 1 { commits.append((offset, position)) }
+            }
+            commits[first...].sort { $0.offset < $1.offset }
+            pack.data.release(region << regionShift..<(region + 1) << regionShift)
+        }
+        return commits
     }
 
     private func claim() -> Int? {

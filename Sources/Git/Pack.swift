@@ -86,6 +86,28 @@ final class Pack {
         ObjectID(rawBytes: UnsafeRawBufferPointer(rebasing: index.bytes[(Self.namesStart + position * 20)...]))
     }
 
+    /// The position of `id` in the index (fan-out table, then a binary search); nil when the
+    /// pack does not hold it.
+    func position(of id: ObjectID) -> Int? {
+        let idx = index.bytes
+        var target = id.oid
+        return withUnsafeBytes(of: &target.id) { wanted -> Int? in
+            let first = Int(wanted[0])
+            var low = first == 0 ? 0 : Int(Self.u32(idx, 8 + (first - 1) * 4))
+            var high = Int(Self.u32(idx, 8 + first * 4))
+            guard low <= high, high <= count, let base = idx.baseAddress, let key = wanted.baseAddress else {
+                return nil
+            }
+            while low < high {
+                let middle = (low + high) / 2
+                let order = memcmp(base + Self.namesStart + middle * 20, key, 20)
+                if order == 0 { return middle }
+                if order < 0 { low = middle + 1 } else { high = middle }
+            }
+            return nil
+        }
+    }
+
     /// Where the object at `position` starts in the pack; nil when the index points outside it.
     func offset(at position: Int) -> Int? {
         let offsets = Self.namesStart + count * 24

@@ -8,6 +8,10 @@ import Foundation
 public final class Repository {
     let pointer: OpaquePointer
     private var cachedObjectDatabase: OpaquePointer?
+    /// The packs as this wrapper reads them itself, opened on first use (`packs()`).
+    var cachedPacks: [Pack]?
+    /// Look-ups in `cachedPacks` since their pages were last given back.
+    var packLookups = 0
 
     private init(pointer: OpaquePointer) {
         self.pointer = pointer
@@ -129,6 +133,7 @@ public final class Repository {
             defer { git_object_free(peeled) }
             found.append((name, ObjectID(git_object_id(peeled).pointee)))
         }
+        releasePackPages()
         return found
     }
 
@@ -141,6 +146,14 @@ public final class Repository {
     private func directCommit(of reference: OpaquePointer) throws(GitError) -> ObjectID? {
         guard git_reference_type(reference) == GIT_REFERENCE_DIRECT, let target = git_reference_target(reference) else {
             return nil
+        }
+        // The entry header in a pack read directly says so without libgit2 mapping the pack and
+        // its index for good (which would stay in the resident set of the scan that follows).
+        let id = ObjectID(target.pointee)
+        switch packedType(of: id) {
+        case .some(GIT_OBJECT_COMMIT): return id
+        case .some(GIT_OBJECT_TREE), .some(GIT_OBJECT_BLOB), .some(GIT_OBJECT_TAG): return nil
+        default: break
         }
         let database = try objectDatabase()
         var size = 0
