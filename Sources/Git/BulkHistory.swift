@@ -72,7 +72,7 @@ extension Repository {
         // A look-up touches a dozen scattered pages, and the kernel maps the large page-cache
         // folios around them whole: thousands of look-ups would make both files resident.
         packLookups += 1
-        if packLookups >= 64 { releasePackPages() }
+        if packLookups >= 1024 { releasePackPages() }
         for pack in packs() {
             guard let position = pack.position(of: id) else { continue }
             guard let offset = pack.offset(at: position), let entry = pack.entry(at: offset) else { return nil }
