@@ -169,7 +169,7 @@ private struct Walk {
 
     /// The table number of `id`, reading the commit through libgit2 when no pack held it.
     mutating func number(of id: ObjectID, repository: Repository, identities: IdentityNumbers) throws -> Int {
-        if let number = packNumbers.find(id, in: table) { return Int(number) }
+        if let number = packNumbers.find(id) { return Int(number) }
         if let number = elsewhere[id] { return number }
         let number = try read(id, repository: repository, identities: identities)
         return number
@@ -185,7 +185,7 @@ private struct Walk {
     private mutating func read(_ id: ObjectID, repository: Repository, identities: IdentityNumbers) throws -> Int {
         let number = try repository.withRawCommit(id) { data in
             table.append(id: id, data: data, identities: identities) { parent in
-                packNumbers.find(parent, in: table) ?? elsewhere[parent].map { Int32($0) }
+                packNumbers.find(parent) ?? elsewhere[parent].map { Int32($0) }
             }
         }
         elsewhere[id] = number
@@ -203,7 +203,7 @@ struct ObjectNumbers: Sendable {
     private let ids: [[ObjectID]]
 
     /// Numbers every id of `batches` (batch `b`, slot `s` is number `b << batchShift | s`);
-    /// an id already numbered keeps its first number, and the later slot is dropped from `keep`.
+    /// an id found in two packs keeps its first number.
     init(batches: [[ObjectID]]) {
         ids = batches
         let count = batches.reduce(0) { $0 + $1.count }
@@ -240,8 +240,6 @@ struct ObjectNumbers: Sendable {
             position = (position + 1) & mask
         }
     }
-
-    func find(_ id: ObjectID, in table: CommitTable) -> Int32? { find(id) }
 }
 
 /// Finds the commit objects in packs and parses them on every core.
@@ -371,7 +369,10 @@ private final class BulkRead: @unchecked Sendable {
             var columns = CommitTable.Columns(capacity: chunk.offsets.count)
             for offset in chunk.offsets {
                 guard let entry = pack.entry(at: offset),
-                      let data = inflater.inflate(UnsafeRawBufferPointer(rebasing: bytes[entry.dataStart...]), size: entry.size)
+                      let data = inflater.inflate(
+                          UnsafeRawBufferPointer(rebasing: bytes[entry.dataStart...]),
+                          size: entry.size
+                      )
                 else {
                     columns.appendUnreadable()
                     continue

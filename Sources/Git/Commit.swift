@@ -35,13 +35,6 @@ public struct Commit: Sendable {
     }
 
     public var isMerge: Bool { !otherParents.isEmpty }
-
-    /// Calls `body` with each parent id, without building an array.
-    func forEachParent(_ body: (ObjectID) -> Void) {
-        guard let firstParent else { return }
-        body(firstParent)
-        otherParents.forEach(body)
-    }
 }
 
 /// Parses a raw commit object the way git's own pretty-printer reads it.
