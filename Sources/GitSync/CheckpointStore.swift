@@ -377,6 +377,15 @@ final class CheckpointStore {
 
     // MARK: - Status and reset
 
+    /// How many commits are in one state; cheap, through the state index.
+    func count(in state: CommitState) throws(CheckpointError) -> Int {
+        try wrap {
+            Int(try database.query("SELECT count(*) FROM commits WHERE state = ?", [.text(state.rawValue)]) {
+                $0.int(0)
+            }.first ?? 0)
+        }
+    }
+
     /// How many commits are in each state.
     func counts() throws(CheckpointError) -> [CommitState: Int] {
         try wrap {
@@ -403,6 +412,14 @@ final class CheckpointStore {
                 )
                 try setMeta("hub_cleaned_at", String(cleanedAt))
             }
+        }
+    }
+
+    /// Records when a sync ended and how: its error, or none.
+    func recordOutcome(error: String?) throws {
+        try database.transaction {
+            try setMeta("last_sync", String(Date().timeIntervalSince1970))
+            try setMeta("last_error", error)
         }
     }
 

@@ -31,8 +31,8 @@ final class Delivery {
 
     /// Sends the outbox in batches, oldest first.
     func deliverOutbox() async throws {
-        total = try store.counts()[.pending] ?? 0
-        while true {
+        total = try store.count(in: .pending)
+        while !options.shouldStop() {
             let batch = try store.pending(limit: options.batchSize)
             if batch.isEmpty { return }
             try await send(batch)
@@ -69,13 +69,13 @@ final class Delivery {
         case .failure(let error) where error.outcomeUnknown:
             if options.atMostOnce {
                 try store.markUnknown(commitIDs)
-                throw SyncError("\(error); \(batch.count) entries may or may not have been stored (set aside: --at-most-once)")
+                throw SyncError("\(error); \(entries(batch.count)) may or may not have been stored (set aside: --at-most-once)")
             }
             // Left as "sending": the next run sends them again, and says so.
-            throw SyncError("\(error); \(batch.count) entries may or may not have been stored and will be sent again")
+            throw SyncError("\(error); \(entries(batch.count)) may or may not have been stored and will be sent again")
         case .failure(let error):
             try store.markPending(commitIDs)
-            throw SyncError("\(error); \(batch.count) entries stay in the outbox for the next run")
+            throw SyncError("\(error); \(entries(batch.count)) \(batch.count == 1 ? "stays" : "stay") in the outbox for the next run")
         }
     }
 
@@ -93,4 +93,9 @@ final class Delivery {
                 + " the other \(missing.count) stay in the outbox for the next run"
         )
     }
+}
+
+/// "1 entry", "3 entries", for messages.
+func entries(_ count: Int) -> String {
+    count == 1 ? "1 entry" : "\(count) entries"
 }

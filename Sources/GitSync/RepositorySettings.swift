@@ -48,6 +48,10 @@ struct RepositorySettings {
     var employeeAliases: [String: Int]
     /// How old the cached employee list may get before it is fetched again, in seconds.
     var employeeCacheAge: Double
+    /// For a shallow clone, identifies where its history is cut off. Deepening the clone
+    /// (`git fetch --deepen`, `--unshallow`) brings older commits without moving any branch,
+    /// so the cut must be part of the fingerprint for the next scan to look at them.
+    var shallowBoundary = ""
 
     /// The longest summary sent, in characters; longer subjects are cut with an ellipsis.
     static let summaryLimit = 1000
@@ -58,7 +62,7 @@ struct RepositorySettings {
     var fingerprint: String {
         let emails = authorEmails.map { $0.sorted().joined(separator: ",") } ?? "*"
         return "v1|authors=\(emails)|refs=\(refGlobs.joined(separator: ","))|merges=\(includeMerges)"
-            + "|since=\(since.map(String.init) ?? "")"
+            + "|since=\(since.map(String.init) ?? "")|shallow=\(shallowBoundary)"
     }
 
     static func read(
@@ -130,13 +134,25 @@ struct RepositorySettings {
             employeeID: employeeID,
             authorEmails: authorEmails,
             refGlobs: refs.isEmpty ? ["refs/heads/*"] : refs,
-            includeMerges: try configuration.bool("worktrail.merges") ?? true,
+            includeMerges: try boolean("worktrail.merges", in: configuration) ?? true,
             hubURL: try configuration.string("worktrail.hubUrl"),
             since: since,
             companyMode: companyMode,
             employeeAliases: try employeeAliases(configuration),
-            employeeCacheAge: cacheMinutes * 60
+            employeeCacheAge: cacheMinutes * 60,
+            shallowBoundary: repository.isShallow
+                ? repository.shallowBoundary().map(\.hex).sorted().joined(separator: ",") : ""
         )
+    }
+
+    /// A boolean setting, with a message that says what to set when it is not one.
+    private static func boolean(_ key: String, in configuration: Configuration) throws -> Bool? {
+        do {
+            return try configuration.bool(key)
+        } catch {
+            let value = (try? configuration.string(key)) ?? "?"
+            throw SettingsError("git config \(key) is '\(value ?? "")'; set it to true or false")
+        }
     }
 
     /// `worktrail.employee.<id>.email` entries (repeatable), as e-mail to employee id.
@@ -176,7 +192,8 @@ struct RepositorySettings {
     /// The name shown in summaries: the remote's repository name, else the directory's.
     static func repositoryName(repository: Repository, remote: String?) -> String {
         if let remote, let parsed = RemoteURL(remote), !parsed.repositoryName.isEmpty {
-            return parsed.repositoryName
+            // Remote paths may be percent-encoded (`My%20Project`); a summary shows the name.
+            return parsed.repositoryName.removingPercentEncoding ?? parsed.repositoryName
         }
         let directory: String
         if let workingDirectory = repository.workingDirectory {

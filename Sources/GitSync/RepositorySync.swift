@@ -34,11 +34,20 @@ public struct SyncOptions: Sendable {
     public var atMostOnce = false
     /// Rebuild the entries the Hub refused and send them again.
     public var retryRejected = false
+    /// Asked between batches; when it answers true, delivery stops after the batch in flight
+    /// and the rest waits in the outbox (a daemon told to stop, say).
+    public var shouldStop: @Sendable () -> Bool
 
-    public init(batchSize: Int = 500, atMostOnce: Bool = false, retryRejected: Bool = false) {
+    public init(
+        batchSize: Int = 500,
+        atMostOnce: Bool = false,
+        retryRejected: Bool = false,
+        shouldStop: @escaping @Sendable () -> Bool = { false }
+    ) {
         self.batchSize = max(1, batchSize)
         self.atMostOnce = atMostOnce
         self.retryRejected = retryRejected
+        self.shouldStop = shouldStop
     }
 }
 
@@ -286,13 +295,11 @@ public final class RepositorySync {
                 report = try await pass(
                     store: store, client: client, options: options, report: report, progress: progress, log: log
                 )
-            } while try lock.releaseAndCheckRequests()
-            try? store.setMeta("last_error", nil)
-            try? store.setMeta("last_sync", String(Date().timeIntervalSince1970))
+            } while try lock.releaseAndCheckRequests() && !options.shouldStop()
+            try? store.recordOutcome(error: nil)
             return report
         } catch {
-            try? store.setMeta("last_error", String(describing: error))
-            try? store.setMeta("last_sync", String(Date().timeIntervalSince1970))
+            try? store.recordOutcome(error: String(describing: error))
             throw error
         }
     }
@@ -314,10 +321,10 @@ public final class RepositorySync {
         let interrupted = try store.entries(in: .sending).map(\.commitID)
         if !interrupted.isEmpty {
             if options.atMostOnce {
-                log("\(interrupted.count) entries were sent without an answer; set aside (--at-most-once)")
+                log("\(entries(interrupted.count)) sent without an answer: set aside (--at-most-once)")
                 try store.markUnknown(interrupted)
             } else {
-                log("\(interrupted.count) entries were sent without an answer; sending them again (the Hub may show them twice)")
+                log("\(entries(interrupted.count)) sent without an answer: sending again (the Hub may show them twice)")
                 try store.markPending(interrupted)
             }
             delivery.report.interrupted += interrupted.count
@@ -350,7 +357,7 @@ public final class RepositorySync {
         }
 
         try await delivery.deliverOutbox()
-        delivery.report.pending = try store.counts()[.pending] ?? 0
+        delivery.report.pending = try store.count(in: .pending)
         delivery.report.skippedAuthors = try store.skippedAuthors()
         return delivery.report
     }
@@ -364,6 +371,17 @@ public final class RepositorySync {
         log: (String) -> Void
     ) async throws {
         if try store.meta("resync_started") != nil {
+            // The clean is recorded for the other repositories before it is asked for: should
+            // the record fail, nothing was deleted; should the clean fail, the other
+            // repositories merely send again what the next attempt deletes once more.
+            do {
+                try hubState.recordClean(at: Date().timeIntervalSince1970)
+            } catch {
+                throw SyncError(
+                    "cannot record the clean in \(hubState.directory) (\(describe(error))); nothing was deleted."
+                        + " Make that directory writable, or set XDG_STATE_HOME to one that is."
+                )
+            }
             do {
                 try await client.clean()
             } catch {
@@ -372,10 +390,10 @@ public final class RepositorySync {
             // From here on the Hub is empty and the checkpoint forgets everything, so the rest of
             // the resync is an ordinary sync from nothing, resumable through the outbox.
             let now = Date().timeIntervalSince1970
-            try hubState.recordClean(at: now)
+            try? hubState.recordClean(at: now)
             try store.forgetEverything(cleanedAt: now)
         } else if let cleaned = hubState.lastClean(), cleaned > Double(try store.meta("hub_cleaned_at") ?? "") ?? 0 {
-            if try store.counts()[.delivered, default: 0] > 0 {
+            if try store.count(in: .delivered) > 0 {
                 log("the Hub was cleaned by a resync since this repository was last synced; delivering it again")
             }
             try store.forgetEverything(cleanedAt: cleaned)
@@ -461,4 +479,13 @@ public struct RepositoryStatus: Encodable, Sendable {
     public var rejectedEntries: [Rejection]
     public var skippedAuthors: [SkippedAuthor]
     public var resyncUnfinished: Bool
+}
+
+/// A file system error's own words, without the Foundation domain and code around them.
+func describe(_ error: any Error) -> String {
+    let nsError = error as NSError
+    if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        return String(cString: strerror(Int32(underlying.code)))
+    }
+    return nsError.localizedDescription
 }

@@ -70,6 +70,11 @@ public final class DaemonInbox: @unchecked Sendable {
         continuation?.resume(returning: event)
     }
 
+    /// Whether SIGTERM or SIGINT arrived; safe to ask from any thread, between two batches say.
+    public var stopRequested: Bool {
+        lock.withLock { stopsReceived > 0 }
+    }
+
     /// The events that arrived since the last call, oldest first, without waiting.
     public func takeAll() -> [DaemonEvent] {
         lock.withLock {

@@ -74,7 +74,7 @@ struct AuthCommand {
             let secret = try available.secretAPIKey
                 ?? ask("Secret API key: ", interruption: interruption, console: console)
         else {
-            throw UsageError(
+            throw CommandError(
                 "auth needs the app key and secret API key: set \(HubSetup.appKeyVariable) and"
                     + " \(HubSetup.secretVariable), or give them on standard input"
             )

@@ -181,7 +181,7 @@ final class DaemonRunner {
             for event in inbox.takeAll() { _ = handle(event) }
             let mode = machine.nextRepository
             if mode == .skip { break }
-            await syncRepository(at: path, mode: mode, seen: &seen, totals: &totals)
+            await syncRepository(at: path, mode: mode, inbox: inbox, seen: &seen, totals: &totals)
         }
         lastPassSucceeded = totals.failed == 0
         let seconds = Date().timeIntervalSince(started)
@@ -199,6 +199,7 @@ final class DaemonRunner {
     private func syncRepository(
         at path: String,
         mode: DaemonStateMachine.DeliveryMode,
+        inbox: DaemonInbox,
         seen: inout Set<String>,
         totals: inout Totals
     ) async {
@@ -220,7 +221,7 @@ final class DaemonRunner {
                 let client = try client(for: sync, credentials: credentials)
                 report = try await sync.sync(
                     client: client,
-                    options: SyncOptions(batchSize: command.options.batchSize),
+                    options: SyncOptions(batchSize: command.options.batchSize) { inbox.stopRequested },
                     log: { message in log("\(name): \(message)") }
                 )
             } else {

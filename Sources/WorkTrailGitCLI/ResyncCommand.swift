@@ -38,7 +38,7 @@ struct ResyncCommand {
             return try preview(console: console)
         }
         guard let credentials = try options.hub.credentials() else {
-            throw UsageError(
+            throw CommandError(
                 "resync needs Hub credentials: set \(HubSetup.appKeyVariable), \(HubSetup.secretVariable)"
                     + " and \(HubSetup.tokenVariable)"
             )

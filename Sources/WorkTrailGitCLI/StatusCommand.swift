@@ -54,11 +54,11 @@ struct StatusCommand {
     private func show(_ status: RepositoryStatus, console: Console) {
         console.output("\(status.repository) (\(status.path))")
         console.output("  delivered        \(status.delivered)")
-        console.output("  waiting          \(status.pending)")
-        console.output("  unknown author   \(status.skipped)")
-        console.output("  refused by Hub   \(status.rejected)")
-        console.output("  unknown outcome  \(status.unknownOutcome)")
-        console.output("  rewritten        \(status.rewritten)")
+        console.output("  pending          \(status.pending)  (waiting in the outbox)")
+        console.output("  skipped          \(status.skipped)  (author is no known employee)")
+        console.output("  rejected         \(status.rejected)  (refused by the Hub; sync --retry-rejected)")
+        console.output("  unknown outcome  \(status.unknownOutcome)  (sent, no answer)")
+        console.output("  rewritten        \(status.rewritten)  (same work as a delivered commit)")
         let lastSync = status.lastSync.map { ISO8601DateFormatter().string(from: $0) } ?? "never"
         console.output("  last sync        \(lastSync)")
         if let error = status.lastError { console.output("  last error       \(error)") }
@@ -67,7 +67,7 @@ struct StatusCommand {
             console.output("  refused \(rejection.commit): \(rejection.reason)")
         }
         for author in status.skippedAuthors {
-            console.output("  \(author.commits) commits by \(author.email) (no known employee)")
+            console.output("  \(count(author.commits, "commit", "commits")) by \(author.email) (no known employee)")
         }
     }
 }

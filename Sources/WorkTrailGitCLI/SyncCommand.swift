@@ -118,6 +118,8 @@ struct SyncCommand {
                     }
                     display.finish()
                     Self.show(report, console: console)
+                    // Refused entries did not go through: say so in the exit status too.
+                    if !report.rejected.isEmpty { failures += 1 }
                 } else {
                     let hub = try? HubConfiguration(
                         baseURL: options.hub.baseURL(configured: sync.configuredHubURL),

@@ -1,0 +1,77 @@
+import Foundation
+import StandInHub
+import Testing
+import TestSupport
+
+@Suite("Command line details")
+struct CommandLineTests {
+    @Test func helpOptionOfACommandShowsItsUsage() throws {
+        let fixture = try GitRepositoryFixture.small(commits: 1)
+        let result = try fixture.tool(["sync", "--help"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.hasPrefix("usage: worktrail-git sync"))
+        let unknown = try fixture.tool(["help", "nope"])
+        #expect(unknown.status == 64)
+        #expect(unknown.standardError.contains("no help for 'nope'"))
+    }
+
+    @Test func incompleteCredentialsAreNoUsageMistake() throws {
+        let fixture = try GitRepositoryFixture.small(commits: 1)
+        let result = try fixture.tool(["sync"], extra: ["WORKTRAIL_APP_KEY": "only-the-key"])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("set WORKTRAIL_SECRET_API_KEY and WORKTRAIL_AUTH_TOKEN as well"))
+        #expect(!result.standardError.contains("for usage"))
+        #expect(!result.allOutput.contains("only-the-key"))
+    }
+
+    @Test func portOutOfRangeIsRefusedBeforeAnyRequest() throws {
+        let fixture = try GitRepositoryFixture.small(commits: 1)
+        let result = try fixture.tool(["sync", "--hub-url", "http://127.0.0.1:99999"], credentials: true)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("port 99999 is not a port number"))
+    }
+
+    @Test func refusedEntryMakesTheRunFail() throws {
+        let hub = try startedHub()
+        defer { hub.stop() }
+        let fixture = try GitRepositoryFixture.small(commits: 2)
+        let sha = try fixture.git(["rev-parse", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        hub.update { $0.poisonedLinks = ["https://github.com/acme/widgets/commit/\(sha)"] }
+        let result = try fixture.tool(["sync", "--hub-url", hub.baseURL.absoluteString], credentials: true)
+        #expect(result.status == 1)
+        #expect(result.standardOutput == "widgets: 1 delivered, 1 refused by the Hub\n")
+        #expect(result.standardError.contains("commit \(sha) refused"))
+    }
+
+    @Test func settingThatIsNoBooleanSaysWhatToSet() throws {
+        let fixture = try GitRepositoryFixture.small(commits: 1)
+        try fixture.git(["config", "worktrail.merges", "maybe"])
+        let result = try fixture.tool(["sync", "--dry-run"])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("git config worktrail.merges is 'maybe'; set it to true or false"))
+    }
+
+    @Test func percentEncodedRepositoryNameReadsPlainInSummaries() throws {
+        let fixture = try GitRepositoryFixture.small(commits: 1)
+        try fixture.git(["remote", "set-url", "origin", "https://dev.azure.com/acme/My%20Project/_git/My%20Repo"])
+        let result = try fixture.tool(["sync", "--dry-run"])
+        #expect(result.standardOutput.contains("\"summary\":\"My Repo: change 0\""))
+        #expect(result.standardOutput.contains("https://dev.azure.com/acme/My%20Project/_git/My%20Repo/commit/"))
+    }
+
+    @Test func deepeningAShallowCloneDeliversTheOlderHistory() throws {
+        let hub = try startedHub()
+        defer { hub.stop() }
+        let origin = try GitRepositoryFixture.small(commits: 12)
+        let clone = try GitRepositoryFixture()
+        try clone.git(["fetch", "-q", "--update-head-ok", "--depth", "3", "file://\(origin.path)", "main:main"])
+        try clone.git(["reset", "-q", "--hard", "main"])
+        try clone.git(["config", "worktrail.linkTemplate", "https://git.example.com/{sha}"])
+        let arguments = ["sync", "--all-authors", "--hub-url", hub.baseURL.absoluteString]
+
+        #expect(try clone.tool(arguments, credentials: true).standardOutput.contains(": 3 delivered"))
+        try clone.git(["fetch", "-q", "--update-head-ok", "--unshallow", "file://\(origin.path)", "main:main"])
+        #expect(try clone.tool(arguments, credentials: true).standardOutput.contains(": 9 delivered"))
+        #expect(Set(hub.entries.map(\.link)).count == 12)
+    }
+}
