@@ -206,7 +206,8 @@ final class CheckpointStore {
     ///
     /// - Returns: how many entries joined the outbox.
     @discardableResult
-    func recordScan(entries: [QueuedEntry], tips: [String: String], fingerprint: String) throws(CheckpointError) -> Int {
+    func recordScan(entries: [QueuedEntry], tips: [String: String], fingerprint: String) throws(CheckpointError) -> Int
+    {
         try wrap {
             try database.transaction {
                 let now = Date().timeIntervalSince1970
@@ -219,7 +220,9 @@ final class CheckpointStore {
                 )
                 var added = 0
                 for queued in entries {
-                    let json = queued.state == .rewritten ? "" : String(decoding: try encoder.encode(queued.entry), as: UTF8.self)
+                    let json =
+                        queued.state == .rewritten
+                        ? "" : String(decoding: try encoder.encode(queued.entry), as: UTF8.self)
                     try insert.rebind([
                         .text(queued.commitID), .text(queued.state.rawValue), .text(json),
                         .integer(queued.entry.time), .text(queued.authorEmail), .text(queued.workKey), .real(now),
@@ -360,7 +363,8 @@ final class CheckpointStore {
         }
     }
 
-    private func update(_ commitIDs: [String], set assignments: String, _ values: [SQLiteValue]) throws(CheckpointError) {
+    private func update(_ commitIDs: [String], set assignments: String, _ values: [SQLiteValue]) throws(CheckpointError)
+    {
         try wrap {
             try database.transaction {
                 let now = Date().timeIntervalSince1970
@@ -380,9 +384,11 @@ final class CheckpointStore {
     /// How many commits are in one state; cheap, through the state index.
     func count(in state: CommitState) throws(CheckpointError) -> Int {
         try wrap {
-            Int(try database.query("SELECT count(*) FROM commits WHERE state = ?", [.text(state.rawValue)]) {
-                $0.int(0)
-            }.first ?? 0)
+            Int(
+                try database.query("SELECT count(*) FROM commits WHERE state = ?", [.text(state.rawValue)]) {
+                    $0.int(0)
+                }.first ?? 0
+            )
         }
     }
 

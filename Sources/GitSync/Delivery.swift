@@ -69,13 +69,18 @@ final class Delivery {
         case .failure(let error) where error.outcomeUnknown:
             if options.atMostOnce {
                 try store.markUnknown(commitIDs)
-                throw SyncError("\(error); \(entries(batch.count)) may or may not have been stored (set aside: --at-most-once)")
+                throw SyncError(
+                    "\(error); \(entries(batch.count)) may or may not have been stored (set aside: --at-most-once)"
+                )
             }
             // Left as "sending": the next run sends them again, and says so.
             throw SyncError("\(error); \(entries(batch.count)) may or may not have been stored and will be sent again")
         case .failure(let error):
             try store.markPending(commitIDs)
-            throw SyncError("\(error); \(entries(batch.count)) \(batch.count == 1 ? "stays" : "stay") in the outbox for the next run")
+            throw SyncError(
+                "\(error); \(entries(batch.count)) \(batch.count == 1 ? "stays" : "stay")"
+                    + " in the outbox for the next run"
+            )
         }
     }
 

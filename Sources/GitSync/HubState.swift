@@ -15,7 +15,8 @@ struct HubState {
 
     init(configuration: HubConfiguration, environment: [String: String]) {
         // The XDG rule: a relative XDG_STATE_HOME is ignored.
-        let state = environment["XDG_STATE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+        let state =
+            environment["XDG_STATE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
             ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".local/state")
         // The app key is part of the identity (each app has its own entries) but is not written
         // out: the directory name carries a hash of it.

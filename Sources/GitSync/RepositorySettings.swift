@@ -88,7 +88,9 @@ struct RepositorySettings {
         var employeeID: Int?
         if let text = try configuration.string("worktrail.employeeId") {
             guard let id = Int(text.trimmingCharacters(in: .whitespaces)), id > 0 else {
-                throw SettingsError("git config worktrail.employeeId is '\(text)'; it must be a Hub employee id (a number)")
+                throw SettingsError(
+                    "git config worktrail.employeeId is '\(text)'; it must be a Hub employee id (a number)"
+                )
             }
             employeeID = id
         }
@@ -121,12 +123,15 @@ struct RepositorySettings {
             }
             since = time
         }
-        let cacheMinutes = try configuration.string("worktrail.employeeCacheMinutes").map { text in
-            guard let minutes = Double(text), minutes >= 0 else {
-                throw SettingsError("git config worktrail.employeeCacheMinutes is '\(text)'; give a number of minutes")
-            }
-            return minutes
-        } ?? 60
+        let cacheMinutes =
+            try configuration.string("worktrail.employeeCacheMinutes").map { text in
+                guard let minutes = Double(text), minutes >= 0 else {
+                    throw SettingsError(
+                        "git config worktrail.employeeCacheMinutes is '\(text)'; give a number of minutes"
+                    )
+                }
+                return minutes
+            } ?? 60
         return RepositorySettings(
             repositoryName: name,
             linker: linker,
@@ -161,7 +166,9 @@ struct RepositorySettings {
         for (key, value) in try configuration.entries(matching: #"^worktrail\.employee\..*\.email$"#) {
             let parts = key.split(separator: ".")
             guard parts.count == 4, let id = Int(parts[2]), id > 0 else {
-                throw SettingsError("git config \(key): the part between 'employee.' and '.email' must be an employee id")
+                throw SettingsError(
+                    "git config \(key): the part between 'employee.' and '.email' must be an employee id"
+                )
             }
             aliases[value.lowercased()] = id
         }
@@ -200,7 +207,8 @@ struct RepositorySettings {
             directory = workingDirectory
         } else {
             let common = repository.commonDirectory
-            directory = (common as NSString).lastPathComponent == ".git"
+            directory =
+                (common as NSString).lastPathComponent == ".git"
                 ? (common as NSString).deletingLastPathComponent : common
         }
         let base = (directory as NSString).lastPathComponent

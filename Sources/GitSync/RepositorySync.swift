@@ -160,7 +160,8 @@ public final class RepositorySync {
             aliases: settings.employeeAliases
         )
         // A resync that was started but not finished will begin again from nothing.
-        let store = FileManager.default.fileExists(atPath: checkpointPath)
+        let store =
+            FileManager.default.fileExists(atPath: checkpointPath)
             ? try CheckpointStore(path: checkpointPath) : nil
         guard let store, try store.meta("resync_started") == nil else {
             let scan = try scanner.scan(previous: (nil, [:]), isKnown: { _ in [] })
@@ -219,13 +220,15 @@ public final class RepositorySync {
                 entry.employeeID = directory?.employee(for: scanned.authorEmail)
                 if entry.employeeID == nil { state = .skipped }
             }
-            try body(QueuedEntry(
-                commitID: scanned.commit.id.hex,
-                entry: entry,
-                authorEmail: scanned.authorEmail,
-                workKey: workKey,
-                state: state
-            ))
+            try body(
+                QueuedEntry(
+                    commitID: scanned.commit.id.hex,
+                    entry: entry,
+                    authorEmail: scanned.authorEmail,
+                    workKey: workKey,
+                    state: state
+                )
+            )
         }
     }
 
@@ -277,7 +280,14 @@ public final class RepositorySync {
             report.leftToOtherProcess = true
             return report
         }
-        return try await passes(store: store, lock: lock, client: client, options: options, progress: progress, log: log)
+        return try await passes(
+            store: store,
+            lock: lock,
+            client: client,
+            options: options,
+            progress: progress,
+            log: log
+        )
     }
 
     /// Runs passes under the lock until no other process asks for one, recording the outcome.
@@ -293,7 +303,12 @@ public final class RepositorySync {
         do {
             repeat {
                 report = try await pass(
-                    store: store, client: client, options: options, report: report, progress: progress, log: log
+                    store: store,
+                    client: client,
+                    options: options,
+                    report: report,
+                    progress: progress,
+                    log: log
                 )
             } while try lock.releaseAndCheckRequests() && !options.shouldStop()
             try? store.recordOutcome(error: nil)
@@ -444,8 +459,12 @@ public final class RepositorySync {
             rewritten: counts[.rewritten] ?? 0,
             lastSync: try store.meta("last_sync").flatMap(Double.init).map { Date(timeIntervalSince1970: $0) },
             lastError: try store.meta("last_error"),
-            rejectedEntries: try store.reasons(in: .rejected).map { RepositoryStatus.Rejection(commit: $0.0, reason: $0.1) },
-            skippedAuthors: try store.skippedAuthors().map { RepositoryStatus.SkippedAuthor(email: $0.0, commits: $0.1) },
+            rejectedEntries: try store.reasons(in: .rejected).map {
+                RepositoryStatus.Rejection(commit: $0.0, reason: $0.1)
+            },
+            skippedAuthors: try store.skippedAuthors().map {
+                RepositoryStatus.SkippedAuthor(email: $0.0, commits: $0.1)
+            },
             resyncUnfinished: try store.meta("resync_started") != nil
         )
     }

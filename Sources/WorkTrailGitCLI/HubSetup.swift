@@ -90,10 +90,12 @@ struct HubSetup {
 
     /// The variables whose credential is set neither there nor in the file.
     static func missing(in credentials: StoredCredentials) -> [String] {
-        [(appKeyVariable, credentials.appKey), (secretVariable, credentials.secretAPIKey),
-         (tokenVariable, credentials.authToken)]
-            .filter { $0.1 == nil }
-            .map(\.0)
+        [
+            (appKeyVariable, credentials.appKey), (secretVariable, credentials.secretAPIKey),
+            (tokenVariable, credentials.authToken),
+        ]
+        .filter { $0.1 == nil }
+        .map(\.0)
     }
 
     // MARK: - Client

@@ -111,7 +111,12 @@ struct SyncCommand {
                 let sync = try options.open(path)
                 label = sync.repositoryName
                 if let credentials, !dryRun {
-                    let client = try options.client(for: sync, credentials: credentials, console: console, cache: &clients)
+                    let client = try options.client(
+                        for: sync,
+                        credentials: credentials,
+                        console: console,
+                        cache: &clients
+                    )
                     let display = ProgressDisplay(label: sync.repositoryName, console: console)
                     let report = try await sync.sync(client: client, options: syncOptions, progress: display.show) {
                         console.error("\(sync.repositoryName): \($0)")
@@ -157,7 +162,9 @@ struct SyncCommand {
 
     static func show(_ report: SyncReport, console: Console) {
         if report.leftToOtherProcess {
-            console.output("\(report.repositoryName): another worktrail-git process is syncing; it takes these commits too")
+            console.output(
+                "\(report.repositoryName): another worktrail-git process is syncing; it takes these commits too"
+            )
             return
         }
         var parts = ["\(report.delivered) delivered"]
@@ -171,7 +178,8 @@ struct SyncCommand {
         }
         for (email, commits) in report.skippedAuthors {
             console.error(
-                "\(report.repositoryName): \(count(commits, "commit", "commits")) by \(email), who is no known employee;"
+                "\(report.repositoryName): \(count(commits, "commit", "commits")) by \(email),"
+                    + " who is no known employee;"
                     + " add an alias with: git config worktrail.employee.<id>.email \(email)"
             )
         }

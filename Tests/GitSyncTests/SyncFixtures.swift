@@ -54,3 +54,16 @@ final class LogLines: @unchecked Sendable {
 
     func append(_ line: String) { lines.append(line) }
 }
+
+/// Waits until `condition` holds, polling; fails the test only after a generous minute, so a
+/// slow machine never fails it.
+func waitUntil(_ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(60)
+    while !condition() {
+        guard ContinuousClock.now < deadline else {
+            struct NeverHappened: Error {}
+            throw NeverHappened()
+        }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+}
