@@ -49,7 +49,7 @@ public struct DaemonStateMachine: Sendable, Equatable {
 
     public private(set) var state: State = .idle
     /// Seconds between passes while the Hub works.
-    public let interval: Double
+    public var interval: Double
     /// The longest wait between passes while the Hub fails (never shorter than `interval`).
     public let maximumBackoff: Double
     /// Whether the daemon makes one pass and exits (`--once`).

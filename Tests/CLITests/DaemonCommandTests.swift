@@ -135,4 +135,31 @@ struct DaemonCommandTests {
                 == "worktrail-git: \(configuration):2: unknown setting 'repos' (known: repo, root, depth, interval)\n"
         )
     }
+
+    /// A stop does not wait for a Hub that does not answer: the request in flight is abandoned
+    /// (its batch counts as sent without an answer, and goes out again on the next run) and no
+    /// retry is waited for.
+    @Test func stopDoesNotWaitForAHubThatHangs() throws {
+        let hub = try startedHub()
+        defer { hub.stop() }
+        let repository = try GitRepositoryFixture.small(commits: 3)
+        hub.enqueueFault(.delay(seconds: 120), path: StandInHub.Path.createEntries, times: 10)
+        let daemon = try RunningTool(
+            ["daemon", "--interval", "60", "--repo", repository.path],
+            in: repository.path,
+            environment: daemonEnvironment(repository, hub: hub)
+        )
+        #expect(eventually { hub.createRequestCount == 1 }, "\(daemon.output)")
+
+        let stopped = Date()
+        daemon.send(SIGTERM)
+        #expect(daemon.waitForExit(within: 60) == 0, "\(daemon.output)")
+        // Far below the two minutes the Hub would take, and the retries after it.
+        #expect(Date().timeIntervalSince(stopped) < 60)
+
+        hub.clearFaults()
+        let next = try repository.tool(["sync", "--hub-url", hub.baseURL.absoluteString], credentials: true)
+        #expect(next.standardOutput.contains("widgets: 3 delivered"), "\(next.allOutput)")
+        #expect(next.standardError.contains("3 entries sent without an answer: sending again"))
+    }
 }
