@@ -154,7 +154,13 @@ public final class RepositorySync {
     /// - Parameters:
     ///   - hub: in company mode, the Hub whose cached employee list places authors.
     ///   - each: called with each line, in the order a sync would deliver them.
-    public func preview(hub: HubConfiguration? = nil, each: (PreviewLine) throws -> Void) throws {
+    ///   - skipped: in company mode, called with the author e-mail of each new commit that would
+    ///     be skipped because its author is no known employee.
+    public func preview(
+        hub: HubConfiguration? = nil,
+        each: (PreviewLine) throws -> Void,
+        skipped: (String) -> Void = { _ in }
+    ) throws {
         let directory = EmployeeDirectory(
             employees: hub.flatMap { HubState(configuration: $0, environment: environment).cachedEmployeeList() } ?? [],
             aliases: settings.employeeAliases
@@ -167,6 +173,7 @@ public final class RepositorySync {
             let scan = try scanner.scan(previous: (nil, [:]), isKnown: { _ in [] })
             try forEachClassified(scan.commits, knownWork: [], directory: directory) { queued in
                 if queued.state == .pending { try each(PreviewLine(commit: queued.commitID, entry: queued.entry)) }
+                if queued.state == .skipped { skipped(queued.authorEmail) }
             }
             return
         }
@@ -179,7 +186,18 @@ public final class RepositorySync {
         let knownWork = try store.knownWork(scan.commits.map(\.workKey))
         try forEachClassified(scan.commits, knownWork: knownWork, directory: directory) { queued in
             if queued.state == .pending { try each(PreviewLine(commit: queued.commitID, entry: queued.entry)) }
+            if queued.state == .skipped { skipped(queued.authorEmail) }
         }
+    }
+
+    /// Whether every author is matched to an employee (`worktrail.mode company`).
+    public var isCompanyMode: Bool { settings.companyMode }
+
+    /// Fetches the Hub's employee list into the cache when it is older than allowed, so that a
+    /// preview in company mode places authors as a sync would.
+    public func refreshEmployeeList(client: HubClient) async throws {
+        let hubState = HubState(configuration: await client.configuration, environment: environment)
+        _ = try await hubState.employees(maxAge: settings.employeeCacheAge) { try await client.employees() }
     }
 
     /// What a resync would create: every matching commit's entry, the checkpoint ignored.

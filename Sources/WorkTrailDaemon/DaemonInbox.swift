@@ -54,7 +54,9 @@ public final class DaemonInbox: @unchecked Sendable {
                 return (stopsReceived > 1, stopHandler)
             }
             if repeated {
-                FileHandle.standardError.write(Data("worktrail-git: stopping at once; an unanswered batch is sent again next time\n".utf8))
+                FileHandle.standardError.write(
+                    Data("worktrail-git: stopping at once; an unanswered batch is sent again next time\n".utf8)
+                )
                 exit(0)
             }
             handler?()

@@ -6,8 +6,9 @@
 ///
 /// ```
 /// idle ──timer──▶ scanning ──pass ok──▶ idle (wait interval)
-///                    │ └──Hub failed──▶ backingOff(n) (wait interval·2ⁿ⁻¹, capped) ──timer──▶ scanning
-///                    └──stop──▶ stopping (finish the repository in hand) ──pass ends──▶ exit
+///                    │ └──Hub failed──▶ backingOff(n) ──timer──▶ scanning
+///                    │                  (waits interval·2ⁿ⁻¹, capped)
+///                    └──stop──▶ stopping (finish the batch in flight) ──pass ends──▶ exit
 /// ```
 public struct DaemonStateMachine: Sendable, Equatable {
     public enum State: Sendable, Equatable {

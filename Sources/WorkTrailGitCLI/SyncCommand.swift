@@ -130,6 +130,21 @@ struct SyncCommand {
                         baseURL: options.hub.baseURL(configured: sync.configuredHubURL),
                         credentials: credentials
                     )
+                    if let credentials, sync.isCompanyMode {
+                        // Reading the employee list changes nothing in the Hub, and without it a
+                        // preview could not say whose entries are whose.
+                        let client = try options.client(
+                            for: sync,
+                            credentials: credentials,
+                            console: console,
+                            cache: &clients
+                        )
+                        do {
+                            try await sync.refreshEmployeeList(client: client)
+                        } catch {
+                            console.error("\(sync.repositoryName): the employee list could not be read: \(error)")
+                        }
+                    }
                     try Self.preview(sync, hub: hub, console: console)
                 }
             } catch {
@@ -147,17 +162,27 @@ struct SyncCommand {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 16)
         var lines = 0
-        try sync.preview(hub: hub) { line in
-            line.appendJSON(to: &buffer)
-            buffer.append(UInt8(ascii: "\n"))
-            lines += 1
-            if buffer.count >= 1 << 16 {
-                console.output(bytes: buffer)
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
+        var skipped: [String: Int] = [:]
+        try sync.preview(
+            hub: hub,
+            each: { line in
+                line.appendJSON(to: &buffer)
+                buffer.append(UInt8(ascii: "\n"))
+                lines += 1
+                if buffer.count >= 1 << 16 {
+                    console.output(bytes: buffer)
+                    buffer.removeAll(keepingCapacity: true)
+                }
+            },
+            skipped: { skipped[$0, default: 0] += 1 }
+        )
         console.output(bytes: buffer)
         console.error("\(sync.repositoryName): \(count(lines, "entry", "entries")) would be delivered")
+        let why = hub?.credentials == nil ? " (no credentials to read the employee list)" : ""
+        for (email, commits) in skipped.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }) {
+            let commitsText = count(commits, "commit", "commits")
+            console.error("\(sync.repositoryName): \(commitsText) by \(email) would be skipped: no known employee\(why)")
+        }
     }
 
     static func show(_ report: SyncReport, console: Console) {

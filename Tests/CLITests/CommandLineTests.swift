@@ -74,4 +74,28 @@ struct CommandLineTests {
         #expect(try clone.tool(arguments, credentials: true).standardOutput.contains(": 9 delivered"))
         #expect(Set(hub.entries.map(\.link)).count == 12)
     }
+
+    @Test func companyModePreviewReadsTheEmployeeListOrSaysWhoIsLeftOut() throws {
+        let hub = try startedHub()
+        defer { hub.stop() }
+        hub.update {
+            $0.employees = [StandInHub.Employee(id: 5, firstName: "Dee", lastName: "Veloper", username: "dev@example.com")]
+        }
+        let fixture = try GitRepositoryFixture.small(commits: 2)
+        try fixture.git(["config", "worktrail.mode", "company"])
+        try fixture.commit("by a stranger", author: "Stranger <stranger@example.com>", time: 1_700_100_000)
+
+        let withCredentials = try fixture.tool(["sync", "--dry-run", "--hub-url", hub.baseURL.absoluteString], credentials: true)
+        #expect(withCredentials.standardOutput.split(separator: "\n").count == 2)
+        #expect(withCredentials.standardOutput.contains("\"employee_id\":5"))
+        #expect(withCredentials.standardError.contains("1 commit by stranger@example.com would be skipped: no known employee\n"))
+        #expect(hub.entries.isEmpty)
+
+        try fixture.git(["config", "worktrail.employee.9.email", "stranger@example.com"])
+        let offline = try fixture.tool(["sync", "--dry-run"], extra: ["XDG_STATE_HOME": fixture.directory.child("other")])
+        #expect(offline.standardOutput.split(separator: "\n").count == 1)
+        #expect(offline.standardError.contains(
+            "2 commits by dev@example.com would be skipped: no known employee (no credentials to read the employee list)"
+        ))
+    }
 }
