@@ -301,6 +301,11 @@ final class CheckpointStore {
         try update(commitIDs, set: "state = 'pending', batch = NULL", [])
     }
 
+    /// Sets entries aside as work delivered already (from another clone, say).
+    func markRewritten(_ commitIDs: [String]) throws(CheckpointError) {
+        try update(commitIDs, set: "state = 'rewritten', entry = ''", [])
+    }
+
     /// Records that entries were sent without an answer and will not be sent again.
     func markUnknown(_ commitIDs: [String]) throws(CheckpointError) {
         try update(commitIDs, set: "state = 'unknown'", [])

@@ -33,9 +33,15 @@ struct HubState {
         return Double(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    /// Records a clean that happened at `time`.
+    /// Records a clean that happened at `time`, and forgets what was delivered before it.
     func recordClean(at time: Double) throws {
         try write(Data(String(time).utf8), to: cleanedPath)
+        try deliveredIndex().removeAll()
+    }
+
+    /// The commits and work delivered to this Hub from this machine.
+    func deliveredIndex() throws -> DeliveredIndex {
+        try DeliveredIndex(directory: directory)
     }
 
     private struct CachedEmployees: Codable {

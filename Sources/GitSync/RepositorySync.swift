@@ -15,6 +15,9 @@ public struct SyncReport: Sendable {
     public var rejected: [(commit: String, reason: String)] = []
     /// Entries still waiting in the outbox after the run.
     public var pending = 0
+    /// Entries not sent because another repository on this machine delivered the same work to
+    /// this Hub already (a second clone, a mirror).
+    public var deliveredElsewhere = 0
     /// Entries of an interrupted earlier run whose outcome is unknown: sent again (the default)
     /// or set aside (`--at-most-once`).
     public var interrupted = 0
@@ -350,7 +353,14 @@ public final class RepositorySync {
         let hubState = HubState(configuration: configuration, environment: environment)
         try await resetIfCleaned(store: store, client: client, hubState: hubState, log: log)
 
-        let delivery = Delivery(store: store, client: client, report: report, options: options, progress: progress)
+        let delivery = Delivery(
+            store: store,
+            client: client,
+            report: report,
+            options: options,
+            index: { try hubState.deliveredIndex() },
+            progress: progress
+        )
         let interrupted = try store.entries(in: .sending).map(\.commitID)
         if !interrupted.isEmpty {
             if options.atMostOnce {

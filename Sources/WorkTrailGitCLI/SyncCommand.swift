@@ -181,7 +181,9 @@ struct SyncCommand {
         let why = hub?.credentials == nil ? " (no credentials to read the employee list)" : ""
         for (email, commits) in skipped.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }) {
             let commitsText = count(commits, "commit", "commits")
-            console.error("\(sync.repositoryName): \(commitsText) by \(email) would be skipped: no known employee\(why)")
+            console.error(
+                "\(sync.repositoryName): \(commitsText) by \(email) would be skipped: no known employee\(why)"
+            )
         }
     }
 
@@ -194,6 +196,9 @@ struct SyncCommand {
         }
         var parts = ["\(report.delivered) delivered"]
         if report.pending > 0 { parts.append("\(report.pending) waiting") }
+        if report.deliveredElsewhere > 0 {
+            parts.append("\(report.deliveredElsewhere) delivered before from another clone")
+        }
         if !report.rejected.isEmpty { parts.append("\(report.rejected.count) refused by the Hub") }
         let skipped = report.skippedAuthors.reduce(0) { $0 + $1.count }
         if skipped > 0 { parts.append("\(skipped) by unknown authors") }

@@ -98,4 +98,30 @@ struct CommandLineTests {
             "2 commits by dev@example.com would be skipped: no known employee (no credentials to read the employee list)"
         ))
     }
+
+    /// Each repository has its own checkpoint; a second clone on the same machine must not
+    /// deliver the history the first one delivered already.
+    @Test func secondCloneDoesNotDeliverTheHistoryAgain() throws {
+        let hub = try startedHub()
+        defer { hub.stop() }
+        let first = try GitRepositoryFixture.small(commits: 4)
+        let url = hub.baseURL.absoluteString
+        #expect(try first.tool(["sync", "--hub-url", url], credentials: true).standardOutput == "widgets: 4 delivered\n")
+
+        let second = first.directory.child("second-clone")
+        try first.git(["clone", "-q", first.path, second])
+        try first.git(["remote", "set-url", "origin", "https://github.com/acme/widgets.git"], in: second)
+        try first.git(["config", "user.email", "dev@example.com"], in: second)
+        let result = try Shell.run(
+            toolPath,
+            ["sync", "--hub-url", url],
+            in: second,
+            environment: first.environment.merging([
+                "XDG_STATE_HOME": first.directory.child("state"),
+                "WORKTRAIL_APP_KEY": appKey, "WORKTRAIL_SECRET_API_KEY": secretKey, "WORKTRAIL_AUTH_TOKEN": authToken,
+            ]) { _, new in new }
+        )
+        #expect(result.standardOutput == "widgets: 0 delivered, 4 delivered before from another clone\n", "\(result.allOutput)")
+        #expect(hub.entries.count == 4)
+    }
 }

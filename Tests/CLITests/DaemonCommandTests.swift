@@ -22,7 +22,7 @@ struct DaemonCommandTests {
     @Test func threeRepositoriesOneDeletedStoppedMidPass() throws {
         let hub = try startedHub()
         defer { hub.stop() }
-        let repositories = try (0..<3).map { _ in try GitRepositoryFixture.small(commits: 2) }
+        let repositories = try (0..<3).map { try GitRepositoryFixture.small(commits: 2, start: 1_700_000_000 + Int64($0) * 10_000) }
         let home = repositories[0]
         let configuration = home.home + "/.config/worktrail-git/daemon.conf"
         try FileManager.default.createDirectory(
@@ -77,7 +77,7 @@ struct DaemonCommandTests {
         let hub = try startedHub()
         defer { hub.stop() }
         let first = try GitRepositoryFixture.small(commits: 1)
-        let second = try GitRepositoryFixture.small(commits: 2)
+        let second = try GitRepositoryFixture.small(commits: 2, start: 1_700_050_000)
         let configuration = first.directory.child("daemon.conf")
         try "root = \(first.directory.path)\ndepth = 1\n".write(
             toFile: configuration,

@@ -33,10 +33,11 @@ func client(for hub: StandInHub, timeout: TimeInterval = 5, retries: Bool = fals
 }
 
 /// A repository with a GitHub `origin`, filled with a generated history.
-func generatedRepository(commits: Int, bare: Bool = false) throws -> GitRepositoryFixture {
+/// Fixtures with the same seed share their history, as clones would.
+func generatedRepository(commits: Int, bare: Bool = false, seed: UInt64 = 42) throws -> GitRepositoryFixture {
     let fixture = try GitRepositoryFixture(bare: bare)
     try fixture.git(["remote", "add", "origin", "git@github.com:acme/widgets.git"])
-    try fixture.importHistory(commits: commits)
+    try fixture.importHistory(commits: commits, seed: seed)
     return fixture
 }
 
