@@ -6,6 +6,8 @@ struct StatusCommand {
     static let usage = """
         usage: worktrail-git status [--repo PATH]... [--state-dir DIR] [--json]
 
+        With --json, prints {"repositories": [...], "problems": [{"path", "error"}]}.
+
         Shows, per repository, how many commits were delivered, wait in the outbox, were
         skipped for an unknown author, were refused by the Hub, or were sent without an
         answer; when the last sync ran and how it ended.
@@ -28,6 +30,7 @@ struct StatusCommand {
     func run(console: Console) throws {
         var failures = 0
         var statuses: [RepositoryStatus] = []
+        var problems: [Problem] = []
         for path in repositories {
             do {
                 let sync = try RepositorySync(path: path, allAuthors: true, stateRoot: stateRoot)
@@ -39,6 +42,7 @@ struct StatusCommand {
                 if !json { show(status, console: console) }
             } catch {
                 console.error("\(path): \(error)")
+                problems.append(Problem(path: path, error: String(describing: error)))
                 failures += 1
             }
         }
@@ -46,7 +50,9 @@ struct StatusCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             encoder.dateEncodingStrategy = .iso8601
-            console.output(String(decoding: try encoder.encode(statuses), as: UTF8.self))
+            // A repository that cannot be read is listed too, under problems, with what is wrong.
+            let output = try encoder.encode(Listing(repositories: statuses, problems: problems))
+            console.output(String(decoding: output, as: UTF8.self))
         }
         if failures > 0 { throw ExitStatus(code: 1) }
     }
@@ -69,5 +75,16 @@ struct StatusCommand {
         for author in status.skippedAuthors {
             console.output("  \(count(author.commits, "commit", "commits")) by \(author.email) (no known employee)")
         }
+    }
+
+    /// A repository whose status could not be read.
+    private struct Problem: Encodable {
+        var path: String
+        var error: String
+    }
+
+    private struct Listing: Encodable {
+        var repositories: [RepositoryStatus]
+        var problems: [Problem]
     }
 }

@@ -166,8 +166,9 @@ struct StatusCommandTests {
         #expect(text.standardOutput.contains("  refused \(sha): the Hub refused the request"))
 
         let json = try fixture.tool(["status", "--json"])
-        let list = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [[String: Any]])
-        let status = try #require(list.first)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let status = try #require((object["repositories"] as? [[String: Any]])?.first)
+        #expect((object["problems"] as? [Any])?.isEmpty == true)
         #expect(status["repository"] as? String == "widgets")
         #expect(status["delivered"] as? Int == 3)
         #expect(status["pending"] as? Int == 0)
