@@ -206,7 +206,8 @@ final class CheckpointStore {
     ///
     /// - Returns: how many entries joined the outbox.
     @discardableResult
-    func recordScan(entries: [QueuedEntry], tips: [String: String], fingerprint: String) throws(CheckpointError) -> Int {
+    func recordScan(entries: [QueuedEntry], tips: [String: String], fingerprint: String) throws(CheckpointError) -> Int
+    {
         try wrap {
             try database.transaction {
                 let now = Date().timeIntervalSince1970
@@ -219,7 +220,9 @@ final class CheckpointStore {
                 )
                 var added = 0
                 for queued in entries {
-                    let json = queued.state == .rewritten ? "" : String(decoding: try encoder.encode(queued.entry), as: UTF8.self)
+                    let json =
+                        queued.state == .rewritten
+                        ? "" : String(decoding: try encoder.encode(queued.entry), as: UTF8.self)
                     try insert.rebind([
                         .text(queued.commitID), .text(queued.state.rawValue), .text(json),
                         .integer(queued.entry.time), .text(queued.authorEmail), .text(queued.workKey), .real(now),
@@ -298,6 +301,11 @@ final class CheckpointStore {
         try update(commitIDs, set: "state = 'pending', batch = NULL", [])
     }
 
+    /// Sets entries aside as work delivered already (from another clone, say).
+    func markRewritten(_ commitIDs: [String]) throws(CheckpointError) {
+        try update(commitIDs, set: "state = 'rewritten', entry = ''", [])
+    }
+
     /// Records that entries were sent without an answer and will not be sent again.
     func markUnknown(_ commitIDs: [String]) throws(CheckpointError) {
         try update(commitIDs, set: "state = 'unknown'", [])
@@ -360,7 +368,8 @@ final class CheckpointStore {
         }
     }
 
-    private func update(_ commitIDs: [String], set assignments: String, _ values: [SQLiteValue]) throws(CheckpointError) {
+    private func update(_ commitIDs: [String], set assignments: String, _ values: [SQLiteValue]) throws(CheckpointError)
+    {
         try wrap {
             try database.transaction {
                 let now = Date().timeIntervalSince1970
@@ -376,6 +385,17 @@ final class CheckpointStore {
     }
 
     // MARK: - Status and reset
+
+    /// How many commits are in one state; cheap, through the state index.
+    func count(in state: CommitState) throws(CheckpointError) -> Int {
+        try wrap {
+            Int(
+                try database.query("SELECT count(*) FROM commits WHERE state = ?", [.text(state.rawValue)]) {
+                    $0.int(0)
+                }.first ?? 0
+            )
+        }
+    }
 
     /// How many commits are in each state.
     func counts() throws(CheckpointError) -> [CommitState: Int] {
@@ -403,6 +423,14 @@ final class CheckpointStore {
                 )
                 try setMeta("hub_cleaned_at", String(cleanedAt))
             }
+        }
+    }
+
+    /// Records when a sync ended and how: its error, or none.
+    func recordOutcome(error: String?) throws {
+        try database.transaction {
+            try setMeta("last_sync", String(Date().timeIntervalSince1970))
+            try setMeta("last_error", error)
         }
     }
 

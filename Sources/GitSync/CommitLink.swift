@@ -56,7 +56,8 @@ public enum CommitLinkError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         let forges = Forge.allCases.map(\.rawValue).joined(separator: ", ")
-        let setTemplate = "set worktrail.linkTemplate to a link with {sha} (and optionally {repo}), "
+        let setTemplate =
+            "set worktrail.linkTemplate to a link with {sha} (and optionally {repo}), "
             + "e.g. https://git.example.com/{repo}/commit/{sha}"
         switch self {
         case .noRemote:
@@ -114,7 +115,8 @@ public struct CommitLinker: Sendable {
         guard let style = forcedForge ?? Forge(host: remote.host) else {
             throw .unknownHost(host: remote.host, path: remote.path)
         }
-        let page = style == .azure
+        let page =
+            style == .azure
             ? try Self.azurePage(of: remote)
             : remote.webRoot + "/" + percentEncodedPath(remote.path)
         pieces = [page + style.commitPath, ""]
@@ -138,7 +140,7 @@ public struct CommitLinker: Sendable {
         // `{` is not allowed in URLs, so check the link of a sample commit id.
         let sample = filled.replacingOccurrences(of: "{sha}", with: String(repeating: "0", count: 40))
         guard let url = URLComponents(string: sample), let scheme = url.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty
+            scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty
         else { throw .templateNotWebURL }
         guard url.user == nil, url.password == nil else { throw .templateWithCredentials }
         return filled.components(separatedBy: "{sha}")

@@ -11,6 +11,11 @@ final class Delivery {
     let client: HubClient
     let options: SyncOptions
     let progress: (SyncProgress) -> Void
+    /// What this machine delivered to the Hub from other repositories too, opened only when
+    /// there is something to send; nil when it cannot be opened, which only costs the
+    /// protection against a second clone's duplicates.
+    private lazy var index: DeliveredIndex? = try? openIndex()
+    private let openIndex: () throws -> DeliveredIndex
     var report: SyncReport
     private var total = 0
     private var sent = 0
@@ -20,8 +25,10 @@ final class Delivery {
         client: HubClient,
         report: SyncReport,
         options: SyncOptions,
+        index: @escaping () throws -> DeliveredIndex,
         progress: @escaping (SyncProgress) -> Void
     ) {
+        self.openIndex = index
         self.store = store
         self.client = client
         self.report = report
@@ -31,10 +38,22 @@ final class Delivery {
 
     /// Sends the outbox in batches, oldest first.
     func deliverOutbox() async throws {
-        total = try store.counts()[.pending] ?? 0
-        while true {
-            let batch = try store.pending(limit: options.batchSize)
+        total = try store.count(in: .pending)
+        while !options.shouldStop() {
+            var batch = try store.pending(limit: options.batchSize)
             if batch.isEmpty { return }
+            if let index {
+                let elsewhere = try index.alreadyDelivered(batch)
+                if !elsewhere.isEmpty {
+                    // Delivered from another clone of the repository: the same work, no new entry.
+                    try store.markRewritten(elsewhere.map(\.commitID))
+                    report.deliveredElsewhere += elsewhere.count
+                    let skip = Set(elsewhere.map(\.commitID))
+                    batch.removeAll { skip.contains($0.commitID) }
+                    total -= elsewhere.count
+                    if batch.isEmpty { continue }
+                }
+            }
             try await send(batch)
             progress(SyncProgress(delivered: sent, total: total))
         }
@@ -56,7 +75,7 @@ final class Delivery {
 
         switch result {
         case .success(let ids):
-            try record(ids, for: commitIDs)
+            try record(ids, for: batch)
         case .failure(let error) where error.isInvalidModel && batch.count == 1:
             try store.markRejected(commitIDs, reason: error.description)
             report.rejected.append((commitIDs[0], error.description))
@@ -69,20 +88,28 @@ final class Delivery {
         case .failure(let error) where error.outcomeUnknown:
             if options.atMostOnce {
                 try store.markUnknown(commitIDs)
-                throw SyncError("\(error); \(batch.count) entries may or may not have been stored (set aside: --at-most-once)")
+                throw SyncError(
+                    "\(error); \(entries(batch.count)) may or may not have been stored (set aside: --at-most-once)"
+                )
             }
             // Left as "sending": the next run sends them again, and says so.
-            throw SyncError("\(error); \(batch.count) entries may or may not have been stored and will be sent again")
+            throw SyncError("\(error); \(entries(batch.count)) may or may not have been stored and will be sent again")
         case .failure(let error):
             try store.markPending(commitIDs)
-            throw SyncError("\(error); \(batch.count) entries stay in the outbox for the next run")
+            throw SyncError(
+                "\(error); \(entries(batch.count)) \(batch.count == 1 ? "stays" : "stay")"
+                    + " in the outbox for the next run"
+            )
         }
     }
 
     /// Records the ids the Hub gave; entries without one go back to the outbox.
-    private func record(_ ids: [Int?], for commitIDs: [String]) throws {
+    private func record(_ ids: [Int?], for batch: [QueuedEntry]) throws {
+        let commitIDs = batch.map(\.commitID)
         let delivered = zip(commitIDs, ids).compactMap { commit, id in id.map { (commitID: commit, hubID: $0) } }
         try store.markDelivered(delivered)
+        let deliveredIDs = Set(delivered.map(\.commitID))
+        try? index?.add(batch.filter { deliveredIDs.contains($0.commitID) })
         report.delivered += delivered.count
         sent += delivered.count
         guard delivered.count < commitIDs.count else { return }
@@ -93,4 +120,9 @@ final class Delivery {
                 + " the other \(missing.count) stay in the outbox for the next run"
         )
     }
+}
+
+/// "1 entry", "3 entries", for messages.
+func entries(_ count: Int) -> String {
+    count == 1 ? "1 entry" : "\(count) entries"
 }

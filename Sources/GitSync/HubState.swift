@@ -14,7 +14,9 @@ struct HubState {
     let directory: String
 
     init(configuration: HubConfiguration, environment: [String: String]) {
-        let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        // The XDG rule: a relative XDG_STATE_HOME is ignored.
+        let state =
+            environment["XDG_STATE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
             ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".local/state")
         // The app key is part of the identity (each app has its own entries) but is not written
         // out: the directory name carries a hash of it.
@@ -31,9 +33,15 @@ struct HubState {
         return Double(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    /// Records a clean that happened at `time`.
+    /// Records a clean that happened at `time`, and forgets what was delivered before it.
     func recordClean(at time: Double) throws {
         try write(Data(String(time).utf8), to: cleanedPath)
+        try deliveredIndex().removeAll()
+    }
+
+    /// The commits and work delivered to this Hub from this machine.
+    func deliveredIndex() throws -> DeliveredIndex {
+        try DeliveredIndex(directory: directory)
     }
 
     private struct CachedEmployees: Codable {

@@ -33,7 +33,8 @@ public struct RemoteURL: Sendable, Equatable {
         let text = string.trimmingCharacters(in: .whitespacesAndNewlines)
         // Backslashes only occur in Windows paths, never in remote URLs.
         guard !text.contains("\\") else { return nil }
-        let parts = text.range(of: "://").map { Self.splitURL(text[$0.upperBound...], scheme: text[..<$0.lowerBound]) }
+        let parts =
+            text.range(of: "://").map { Self.splitURL(text[$0.upperBound...], scheme: text[..<$0.lowerBound]) }
             ?? Self.splitSCPLike(text[...])
         guard let parts, Self.isValidHost(parts.host) else { return nil }
         // A one-letter host is a Windows drive letter as in `C:/x`.
@@ -150,7 +151,8 @@ func percentEncodedPath(_ text: String) -> String {
     let bytes = Array(text.utf8)
     var result = ""
     for (index, byte) in bytes.enumerated() {
-        let isEscape = byte == UInt8(ascii: "%") && index + 2 < bytes.count
+        let isEscape =
+            byte == UInt8(ascii: "%") && index + 2 < bytes.count
             && isHex(bytes[index + 1]) && isHex(bytes[index + 2])
         if allowed.contains(byte) || isEscape {
             result.append(Character(UnicodeScalar(byte)))

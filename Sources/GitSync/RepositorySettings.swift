@@ -48,6 +48,10 @@ struct RepositorySettings {
     var employeeAliases: [String: Int]
     /// How old the cached employee list may get before it is fetched again, in seconds.
     var employeeCacheAge: Double
+    /// For a shallow clone, identifies where its history is cut off. Deepening the clone
+    /// (`git fetch --deepen`, `--unshallow`) brings older commits without moving any branch,
+    /// so the cut must be part of the fingerprint for the next scan to look at them.
+    var shallowBoundary = ""
 
     /// The longest summary sent, in characters; longer subjects are cut with an ellipsis.
     static let summaryLimit = 1000
@@ -58,7 +62,7 @@ struct RepositorySettings {
     var fingerprint: String {
         let emails = authorEmails.map { $0.sorted().joined(separator: ",") } ?? "*"
         return "v1|authors=\(emails)|refs=\(refGlobs.joined(separator: ","))|merges=\(includeMerges)"
-            + "|since=\(since.map(String.init) ?? "")"
+            + "|since=\(since.map(String.init) ?? "")|shallow=\(shallowBoundary)"
     }
 
     static func read(
@@ -84,7 +88,9 @@ struct RepositorySettings {
         var employeeID: Int?
         if let text = try configuration.string("worktrail.employeeId") {
             guard let id = Int(text.trimmingCharacters(in: .whitespaces)), id > 0 else {
-                throw SettingsError("git config worktrail.employeeId is '\(text)'; it must be a Hub employee id (a number)")
+                throw SettingsError(
+                    "git config worktrail.employeeId is '\(text)'; it must be a Hub employee id (a number)"
+                )
             }
             employeeID = id
         }
@@ -117,12 +123,15 @@ struct RepositorySettings {
             }
             since = time
         }
-        let cacheMinutes = try configuration.string("worktrail.employeeCacheMinutes").map { text in
-            guard let minutes = Double(text), minutes >= 0 else {
-                throw SettingsError("git config worktrail.employeeCacheMinutes is '\(text)'; give a number of minutes")
-            }
-            return minutes
-        } ?? 60
+        let cacheMinutes =
+            try configuration.string("worktrail.employeeCacheMinutes").map { text in
+                guard let minutes = Double(text), minutes >= 0 else {
+                    throw SettingsError(
+                        "git config worktrail.employeeCacheMinutes is '\(text)'; give a number of minutes"
+                    )
+                }
+                return minutes
+            } ?? 60
         return RepositorySettings(
             repositoryName: name,
             linker: linker,
@@ -130,13 +139,25 @@ struct RepositorySettings {
             employeeID: employeeID,
             authorEmails: authorEmails,
             refGlobs: refs.isEmpty ? ["refs/heads/*"] : refs,
-            includeMerges: try configuration.bool("worktrail.merges") ?? true,
+            includeMerges: try boolean("worktrail.merges", in: configuration) ?? true,
             hubURL: try configuration.string("worktrail.hubUrl"),
             since: since,
             companyMode: companyMode,
             employeeAliases: try employeeAliases(configuration),
-            employeeCacheAge: cacheMinutes * 60
+            employeeCacheAge: cacheMinutes * 60,
+            shallowBoundary: repository.isShallow
+                ? repository.shallowBoundary().map(\.hex).sorted().joined(separator: ",") : ""
         )
+    }
+
+    /// A boolean setting, with a message that says what to set when it is not one.
+    private static func boolean(_ key: String, in configuration: Configuration) throws -> Bool? {
+        do {
+            return try configuration.bool(key)
+        } catch {
+            let value = (try? configuration.string(key)) ?? "?"
+            throw SettingsError("git config \(key) is '\(value ?? "")'; set it to true or false")
+        }
     }
 
     /// `worktrail.employee.<id>.email` entries (repeatable), as e-mail to employee id.
@@ -145,7 +166,9 @@ struct RepositorySettings {
         for (key, value) in try configuration.entries(matching: #"^worktrail\.employee\..*\.email$"#) {
             let parts = key.split(separator: ".")
             guard parts.count == 4, let id = Int(parts[2]), id > 0 else {
-                throw SettingsError("git config \(key): the part between 'employee.' and '.email' must be an employee id")
+                throw SettingsError(
+                    "git config \(key): the part between 'employee.' and '.email' must be an employee id"
+                )
             }
             aliases[value.lowercased()] = id
         }
@@ -176,14 +199,16 @@ struct RepositorySettings {
     /// The name shown in summaries: the remote's repository name, else the directory's.
     static func repositoryName(repository: Repository, remote: String?) -> String {
         if let remote, let parsed = RemoteURL(remote), !parsed.repositoryName.isEmpty {
-            return parsed.repositoryName
+            // Remote paths may be percent-encoded (`My%20Project`); a summary shows the name.
+            return parsed.repositoryName.removingPercentEncoding ?? parsed.repositoryName
         }
         let directory: String
         if let workingDirectory = repository.workingDirectory {
             directory = workingDirectory
         } else {
             let common = repository.commonDirectory
-            directory = (common as NSString).lastPathComponent == ".git"
+            directory =
+                (common as NSString).lastPathComponent == ".git"
                 ? (common as NSString).deletingLastPathComponent : common
         }
         let base = (directory as NSString).lastPathComponent

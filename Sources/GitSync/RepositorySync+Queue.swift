@@ -36,7 +36,7 @@ extension RepositorySync {
                 )
             }
         } while try lock.releaseAndCheckRequests()
-        report.pending = try store.counts()[.pending] ?? 0
+        report.pending = try store.count(in: .pending)
         return report
     }
 

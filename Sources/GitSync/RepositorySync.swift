@@ -15,6 +15,9 @@ public struct SyncReport: Sendable {
     public var rejected: [(commit: String, reason: String)] = []
     /// Entries still waiting in the outbox after the run.
     public var pending = 0
+    /// Entries not sent because another repository on this machine delivered the same work to
+    /// this Hub already (a second clone, a mirror).
+    public var deliveredElsewhere = 0
     /// Entries of an interrupted earlier run whose outcome is unknown: sent again (the default)
     /// or set aside (`--at-most-once`).
     public var interrupted = 0
@@ -34,11 +37,20 @@ public struct SyncOptions: Sendable {
     public var atMostOnce = false
     /// Rebuild the entries the Hub refused and send them again.
     public var retryRejected = false
+    /// Asked between batches; when it answers true, delivery stops after the batch in flight
+    /// and the rest waits in the outbox (a daemon told to stop, say).
+    public var shouldStop: @Sendable () -> Bool
 
-    public init(batchSize: Int = 500, atMostOnce: Bool = false, retryRejected: Bool = false) {
+    public init(
+        batchSize: Int = 500,
+        atMostOnce: Bool = false,
+        retryRejected: Bool = false,
+        shouldStop: @escaping @Sendable () -> Bool = { false }
+    ) {
         self.batchSize = max(1, batchSize)
         self.atMostOnce = atMostOnce
         self.retryRejected = retryRejected
+        self.shouldStop = shouldStop
     }
 }
 
@@ -145,18 +157,26 @@ public final class RepositorySync {
     /// - Parameters:
     ///   - hub: in company mode, the Hub whose cached employee list places authors.
     ///   - each: called with each line, in the order a sync would deliver them.
-    public func preview(hub: HubConfiguration? = nil, each: (PreviewLine) throws -> Void) throws {
+    ///   - skipped: in company mode, called with the author e-mail of each new commit that would
+    ///     be skipped because its author is no known employee.
+    public func preview(
+        hub: HubConfiguration? = nil,
+        each: (PreviewLine) throws -> Void,
+        skipped: (String) -> Void = { _ in }
+    ) throws {
         let directory = EmployeeDirectory(
             employees: hub.flatMap { HubState(configuration: $0, environment: environment).cachedEmployeeList() } ?? [],
             aliases: settings.employeeAliases
         )
         // A resync that was started but not finished will begin again from nothing.
-        let store = FileManager.default.fileExists(atPath: checkpointPath)
+        let store =
+            FileManager.default.fileExists(atPath: checkpointPath)
             ? try CheckpointStore(path: checkpointPath) : nil
         guard let store, try store.meta("resync_started") == nil else {
             let scan = try scanner.scan(previous: (nil, [:]), isKnown: { _ in [] })
             try forEachClassified(scan.commits, knownWork: [], directory: directory) { queued in
                 if queued.state == .pending { try each(PreviewLine(commit: queued.commitID, entry: queued.entry)) }
+                if queued.state == .skipped { skipped(queued.authorEmail) }
             }
             return
         }
@@ -169,7 +189,18 @@ public final class RepositorySync {
         let knownWork = try store.knownWork(scan.commits.map(\.workKey))
         try forEachClassified(scan.commits, knownWork: knownWork, directory: directory) { queued in
             if queued.state == .pending { try each(PreviewLine(commit: queued.commitID, entry: queued.entry)) }
+            if queued.state == .skipped { skipped(queued.authorEmail) }
         }
+    }
+
+    /// Whether every author is matched to an employee (`worktrail.mode company`).
+    public var isCompanyMode: Bool { settings.companyMode }
+
+    /// Fetches the Hub's employee list into the cache when it is older than allowed, so that a
+    /// preview in company mode places authors as a sync would.
+    public func refreshEmployeeList(client: HubClient) async throws {
+        let hubState = HubState(configuration: await client.configuration, environment: environment)
+        _ = try await hubState.employees(maxAge: settings.employeeCacheAge) { try await client.employees() }
     }
 
     /// What a resync would create: every matching commit's entry, the checkpoint ignored.
@@ -211,13 +242,15 @@ public final class RepositorySync {
                 entry.employeeID = directory?.employee(for: scanned.authorEmail)
                 if entry.employeeID == nil { state = .skipped }
             }
-            try body(QueuedEntry(
-                commitID: scanned.id.hex,
-                entry: entry,
-                authorEmail: scanned.authorEmail,
-                workKey: workKey,
-                state: state
-            ))
+            try body(
+                QueuedEntry(
+                    commitID: scanned.id.hex,
+                    entry: entry,
+                    authorEmail: scanned.authorEmail,
+                    workKey: workKey,
+                    state: state
+                )
+            )
         }
     }
 
@@ -269,7 +302,14 @@ public final class RepositorySync {
             report.leftToOtherProcess = true
             return report
         }
-        return try await passes(store: store, lock: lock, client: client, options: options, progress: progress, log: log)
+        return try await passes(
+            store: store,
+            lock: lock,
+            client: client,
+            options: options,
+            progress: progress,
+            log: log
+        )
     }
 
     /// Runs passes under the lock until no other process asks for one, recording the outcome.
@@ -285,15 +325,18 @@ public final class RepositorySync {
         do {
             repeat {
                 report = try await pass(
-                    store: store, client: client, options: options, report: report, progress: progress, log: log
+                    store: store,
+                    client: client,
+                    options: options,
+                    report: report,
+                    progress: progress,
+                    log: log
                 )
-            } while try lock.releaseAndCheckRequests()
-            try? store.setMeta("last_error", nil)
-            try? store.setMeta("last_sync", String(Date().timeIntervalSince1970))
+            } while try lock.releaseAndCheckRequests() && !options.shouldStop()
+            try? store.recordOutcome(error: nil)
             return report
         } catch {
-            try? store.setMeta("last_error", String(describing: error))
-            try? store.setMeta("last_sync", String(Date().timeIntervalSince1970))
+            try? store.recordOutcome(error: String(describing: error))
             throw error
         }
     }
@@ -311,14 +354,21 @@ public final class RepositorySync {
         let hubState = HubState(configuration: configuration, environment: environment)
         try await resetIfCleaned(store: store, client: client, hubState: hubState, log: log)
 
-        let delivery = Delivery(store: store, client: client, report: report, options: options, progress: progress)
+        let delivery = Delivery(
+            store: store,
+            client: client,
+            report: report,
+            options: options,
+            index: { try hubState.deliveredIndex() },
+            progress: progress
+        )
         let interrupted = try store.entries(in: .sending).map(\.commitID)
         if !interrupted.isEmpty {
             if options.atMostOnce {
-                log("\(interrupted.count) entries were sent without an answer; set aside (--at-most-once)")
+                log("\(entries(interrupted.count)) sent without an answer: set aside (--at-most-once)")
                 try store.markUnknown(interrupted)
             } else {
-                log("\(interrupted.count) entries were sent without an answer; sending them again (the Hub may show them twice)")
+                log("\(entries(interrupted.count)) sent without an answer: sending again (the Hub may show them twice)")
                 try store.markPending(interrupted)
             }
             delivery.report.interrupted += interrupted.count
@@ -351,7 +401,7 @@ public final class RepositorySync {
         }
 
         try await delivery.deliverOutbox()
-        delivery.report.pending = try store.counts()[.pending] ?? 0
+        delivery.report.pending = try store.count(in: .pending)
         delivery.report.skippedAuthors = try store.skippedAuthors()
         return delivery.report
     }
@@ -365,6 +415,17 @@ public final class RepositorySync {
         log: (String) -> Void
     ) async throws {
         if try store.meta("resync_started") != nil {
+            // The clean is recorded for the other repositories before it is asked for: should
+            // the record fail, nothing was deleted; should the clean fail, the other
+            // repositories merely send again what the next attempt deletes once more.
+            do {
+                try hubState.recordClean(at: Date().timeIntervalSince1970)
+            } catch {
+                throw SyncError(
+                    "cannot record the clean in \(hubState.directory) (\(describe(error))); nothing was deleted."
+                        + " Make that directory writable, or set XDG_STATE_HOME to one that is."
+                )
+            }
             do {
                 try await client.clean()
             } catch {
@@ -373,10 +434,10 @@ public final class RepositorySync {
             // From here on the Hub is empty and the checkpoint forgets everything, so the rest of
             // the resync is an ordinary sync from nothing, resumable through the outbox.
             let now = Date().timeIntervalSince1970
-            try hubState.recordClean(at: now)
+            try? hubState.recordClean(at: now)
             try store.forgetEverything(cleanedAt: now)
         } else if let cleaned = hubState.lastClean(), cleaned > Double(try store.meta("hub_cleaned_at") ?? "") ?? 0 {
-            if try store.counts()[.delivered, default: 0] > 0 {
+            if try store.count(in: .delivered) > 0 {
                 log("the Hub was cleaned by a resync since this repository was last synced; delivering it again")
             }
             try store.forgetEverything(cleanedAt: cleaned)
@@ -427,8 +488,12 @@ public final class RepositorySync {
             rewritten: counts[.rewritten] ?? 0,
             lastSync: try store.meta("last_sync").flatMap(Double.init).map { Date(timeIntervalSince1970: $0) },
             lastError: try store.meta("last_error"),
-            rejectedEntries: try store.reasons(in: .rejected).map { RepositoryStatus.Rejection(commit: $0.0, reason: $0.1) },
-            skippedAuthors: try store.skippedAuthors().map { RepositoryStatus.SkippedAuthor(email: $0.0, commits: $0.1) },
+            rejectedEntries: try store.reasons(in: .rejected).map {
+                RepositoryStatus.Rejection(commit: $0.0, reason: $0.1)
+            },
+            skippedAuthors: try store.skippedAuthors().map {
+                RepositoryStatus.SkippedAuthor(email: $0.0, commits: $0.1)
+            },
             resyncUnfinished: try store.meta("resync_started") != nil
         )
     }
@@ -462,4 +527,13 @@ public struct RepositoryStatus: Encodable, Sendable {
     public var rejectedEntries: [Rejection]
     public var skippedAuthors: [SkippedAuthor]
     public var resyncUnfinished: Bool
+}
+
+/// A file system error's own words, without the Foundation domain and code around them.
+func describe(_ error: any Error) -> String {
+    let nsError = error as NSError
+    if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        return String(cString: strerror(Int32(underlying.code)))
+    }
+    return nsError.localizedDescription
 }

@@ -154,12 +154,13 @@ final class SQLiteStatement {
     func bind(_ values: [SQLiteValue]) throws(SQLiteError) {
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
-            let result: Int32 = switch value {
-            case .integer(let number): sqlite3_bind_int64(handle, index, number)
-            case .real(let number): sqlite3_bind_double(handle, index, number)
-            case .text(let text): sqlite3_bind_text(handle, index, text, -1, Self.transient)
-            case .null: sqlite3_bind_null(handle, index)
-            }
+            let result: Int32 =
+                switch value {
+                case .integer(let number): sqlite3_bind_int64(handle, index, number)
+                case .real(let number): sqlite3_bind_double(handle, index, number)
+                case .text(let text): sqlite3_bind_text(handle, index, text, -1, Self.transient)
+                case .null: sqlite3_bind_null(handle, index)
+                }
             try database.check(result, "bind")
         }
     }

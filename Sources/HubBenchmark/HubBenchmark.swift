@@ -30,18 +30,28 @@ public enum HubBenchmark {
     ///   - floorSeconds: how long each floor measurement runs.
     /// - Throws: when the stand-in cannot start or the floor client fails.
     public static func run(entries count: Int = 100_000, floorSeconds: Double = 2) async throws -> Result {
-        let hub = StandInHub(StandInHub.Configuration(
-            credentials: StandInHub.Credentials(appKey: "bench-app", secretAPIKey: "bench-secret", authToken: "bench-token"),
-            retainsEntries: false,
-            recordsRequests: false
-        ))
+        let hub = StandInHub(
+            StandInHub.Configuration(
+                credentials: StandInHub.Credentials(
+                    appKey: "bench-app",
+                    secretAPIKey: "bench-secret",
+                    authToken: "bench-token"
+                ),
+                retainsEntries: false,
+                recordsRequests: false
+            )
+        )
         try hub.start()
         defer { hub.stop() }
         let credentials = HubCredentials(appKey: "bench-app", secretAPIKey: "bench-secret", authToken: "bench-token")
         let batchSize = HubConfiguration.defaultBatchSize
         let entries = sampleEntries(count)
 
-        let emptyRate = try floor(hub, request: rawRequest(path: StandInHub.Path.company, body: ""), seconds: floorSeconds)
+        let emptyRate = try floor(
+            hub,
+            request: rawRequest(path: StandInHub.Path.company, body: ""),
+            seconds: floorSeconds
+        )
         let createBody = try createFormBody(Array(entries.prefix(batchSize)))
         let createRate = try floor(
             hub,
@@ -74,14 +84,16 @@ public enum HubBenchmark {
     /// The figures as a few aligned lines.
     public static func render(_ result: Result) -> String {
         func rate(_ value: Double) -> String { String(format: "%10.0f", value) }
+        let share = String(format: "%9.0f", 100 * result.entriesPerSecond / result.floorEntriesPerSecond)
+        let createFloor = rate(result.floorCreateRequestsPerSecond)
         return """
             stand-in floor, empty calls:         \(rate(result.floorEmptyRequestsPerSecond)) requests/s
-            stand-in floor, create of \(result.batchSize):      \(rate(result.floorCreateRequestsPerSecond)) requests/s \
+            stand-in floor, create of \(result.batchSize):      \(createFloor) requests/s \
             = \(rate(result.floorEntriesPerSecond)) entries/s
             HubClient.deliver, default settings: \(rate(result.entriesPerSecond)) entries/s \
             (\(result.entries) entries in \(String(format: "%.2f", result.seconds)) s, \(result.requests) requests, \
             \(result.connections) connection\(result.connections == 1 ? "" : "s"))
-            client share of the floor:           \(String(format: "%9.0f", 100 * result.entriesPerSecond / result.floorEntriesPerSecond)) %
+            client share of the floor:           \(share) %
             """
     }
 

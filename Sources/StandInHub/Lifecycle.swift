@@ -19,6 +19,10 @@ extension StandInHub {
     /// Records and entries stay readable afterwards. Delayed answers in progress are abandoned.
     public func stop() {
         closeEverything()
+        withLock {
+            if let reserved = state.reservedPort { Sockets.closeDescriptor(reserved) }
+            state.reservedPort = nil
+        }
     }
 
     /// Makes the server unreachable, as if it went down: connecting is refused and open connections are closed.
@@ -26,6 +30,13 @@ extension StandInHub {
     /// `bringUp()` opens it again on the same port.
     public func takeDown() {
         closeEverything()
+        // Keep the port bound but not listening: connecting is refused, and no connection made
+        // elsewhere in the meantime can take the port before `bringUp()`.
+        withLock {
+            if state.reservedPort == nil, state.port != 0 {
+                state.reservedPort = try? Sockets.bind(port: state.port)
+            }
+        }
     }
 
     /// Opens the server again on the port it had, after `takeDown()`.
@@ -33,13 +44,14 @@ extension StandInHub {
         try withLock {
             guard !state.isListening else { return }
             guard state.port != 0 else { throw SocketError(call: "bringUp before start", code: 0) }
-            try openListener(port: state.port)
+            try openListener(port: state.port, reserved: state.reservedPort)
+            state.reservedPort = nil
         }
     }
 
     /// Binds the listener and starts the thread that accepts connections. Must be called with the lock held.
-    private func openListener(port: Int) throws {
-        let (listener, actualPort) = try Sockets.listen(port: port)
+    private func openListener(port: Int, reserved: Int32? = nil) throws {
+        let (listener, actualPort) = try reserved.map { try Sockets.listen(bound: $0) } ?? Sockets.listen(port: port)
         let wakePipe: (read: Int32, write: Int32)
         do {
             wakePipe = try Sockets.makeWakePipe()

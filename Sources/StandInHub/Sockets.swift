@@ -20,6 +20,12 @@ public struct SocketError: Error, CustomStringConvertible {
 enum Sockets {
     /// Opens a TCP socket listening on 127.0.0.1 at `port` (0 for an ephemeral port); returns it and its port.
     static func listen(port: Int, backlog: Int32 = 128) throws -> (fd: Int32, port: Int) {
+        try listen(bound: bind(port: port), backlog: backlog)
+    }
+
+    /// Opens a TCP socket bound to 127.0.0.1 at `port` that does not listen yet: connections to
+    /// the port are refused, and no other socket can take the port meanwhile.
+    static func bind(port: Int) throws -> Int32 {
         #if canImport(Glibc)
         // Close-on-exec from the start, so a child process spawned by a test never inherits the listener.
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -37,7 +43,7 @@ enum Sockets {
         var address = loopbackAddress(port: port)
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                systemBind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
         guard bound == 0 else {
@@ -45,6 +51,11 @@ enum Sockets {
             _ = close(fd)
             throw SocketError(call: "bind", code: code)
         }
+        return fd
+    }
+
+    /// Starts listening on a socket from `bind(port:)`; returns it and its port.
+    static func listen(bound fd: Int32, backlog: Int32 = 128) throws -> (fd: Int32, port: Int) {
         #if canImport(Glibc)
         let listened = Glibc.listen(fd, backlog)
         #else
@@ -227,4 +238,9 @@ enum Sockets {
         address.sin_addr.s_addr = in_addr_t(0x7F00_0001).bigEndian
         return address
     }
+}
+
+/// `bind(2)`, named apart from `Sockets.bind(port:)`.
+private func systemBind(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 {
+    bind(fd, address, length)
 }

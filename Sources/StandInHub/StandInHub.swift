@@ -35,6 +35,8 @@ public final class StandInHub: @unchecked Sendable {
         var port = 0
         var isListening = false
         var listener: Int32?
+        /// After `takeDown()`: a socket bound to the port, not listening, holding it for `bringUp()`.
+        var reservedPort: Int32?
         var wakePipe: (read: Int32, write: Int32)?
         var acceptLoops = 0
         var openConnections: Set<Int32> = []

@@ -23,11 +23,13 @@ public struct HistoryGenerator {
 
     public let commits: Int
     public let baseTime: Int64
+    public let seed: UInt64
     private var state: UInt64
 
     public init(commits: Int, seed: UInt64 = 42, baseTime: Int64 = 1_600_000_000) {
         self.commits = commits
         self.baseTime = baseTime
+        self.seed = seed
         self.state = seed
     }
 
@@ -70,7 +72,7 @@ public struct HistoryGenerator {
         }
 
         mainHead = commit(
-            ref: "refs/heads/main", author: Self.authors[0], message: "Initial commit\n", from: nil, merge: nil,
+            ref: "refs/heads/main", author: Self.authors[0], message: "Initial commit (history \(seed))\n", from: nil, merge: nil,
             file: ".mailmap", content: Self.mailmap
         )
         while made < commits {

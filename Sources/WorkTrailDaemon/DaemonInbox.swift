@@ -2,9 +2,9 @@ import Dispatch
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Something that happened to the daemon from outside its loop.
@@ -30,6 +30,7 @@ public final class DaemonInbox: @unchecked Sendable {
     private var waiter: (token: Int, continuation: CheckedContinuation<DaemonEvent, Never>)?
     private var nextToken = 0
     private var stopsReceived = 0
+    private var stopHandler: (@Sendable () -> Void)?
     private let queue = DispatchQueue(label: "worktrail-git.daemon.signals")
     private var sources: [DispatchSourceSignal] = []
 
@@ -48,13 +49,29 @@ public final class DaemonInbox: @unchecked Sendable {
 
     private func receive(_ event: DaemonEvent) {
         if event == .stop {
-            let repeated = lock.withLock {
+            let (repeated, handler) = lock.withLock {
                 stopsReceived += 1
-                return stopsReceived > 1
+                return (stopsReceived > 1, stopHandler)
             }
-            if repeated { exit(0) }
+            if repeated {
+                FileHandle.standardError.write(
+                    Data("worktrail-git: stopping at once; an unanswered batch is sent again next time\n".utf8)
+                )
+                exit(0)
+            }
+            handler?()
         }
         post(event)
+    }
+
+    /// Runs `handler` when a stop arrives (at once if one already has), to cut short work in
+    /// progress such as a request the Hub does not answer; nil removes it.
+    public func whenStopped(_ handler: (@Sendable () -> Void)?) {
+        let runNow = lock.withLock {
+            stopHandler = handler
+            return stopsReceived > 0
+        }
+        if runNow { handler?() }
     }
 
     /// Adds an event, waking a waiting loop.
@@ -68,6 +85,11 @@ public final class DaemonInbox: @unchecked Sendable {
             return nil
         }
         continuation?.resume(returning: event)
+    }
+
+    /// Whether SIGTERM or SIGINT arrived; safe to ask from any thread, between two batches say.
+    public var stopRequested: Bool {
+        lock.withLock { stopsReceived > 0 }
     }
 
     /// The events that arrived since the last call, oldest first, without waiting.

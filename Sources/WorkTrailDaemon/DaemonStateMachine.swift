@@ -6,8 +6,9 @@
 ///
 /// ```
 /// idle ──timer──▶ scanning ──pass ok──▶ idle (wait interval)
-///                    │ └──Hub failed──▶ backingOff(n) (wait interval·2ⁿ⁻¹, capped) ──timer──▶ scanning
-///                    └──stop──▶ stopping (finish the repository in hand) ──pass ends──▶ exit
+///                    │ └──Hub failed──▶ backingOff(n) ──timer──▶ scanning
+///                    │                  (waits interval·2ⁿ⁻¹, capped)
+///                    └──stop──▶ stopping (finish the batch in flight) ──pass ends──▶ exit
 /// ```
 public struct DaemonStateMachine: Sendable, Equatable {
     public enum State: Sendable, Equatable {
@@ -49,7 +50,7 @@ public struct DaemonStateMachine: Sendable, Equatable {
 
     public private(set) var state: State = .idle
     /// Seconds between passes while the Hub works.
-    public let interval: Double
+    public var interval: Double
     /// The longest wait between passes while the Hub fails (never shorter than `interval`).
     public let maximumBackoff: Double
     /// Whether the daemon makes one pass and exits (`--once`).

@@ -74,6 +74,16 @@ struct UsageError: Error, CustomStringConvertible {
     }
 }
 
+/// A setting or precondition that keeps a command from running (missing credentials, say):
+/// shown as it is, exit status 1.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
 /// Ends the program with a status and no further message (the message was already shown).
 struct ExitStatus: Error {
     let code: Int32

@@ -1,9 +1,9 @@
 import Foundation
 import WorkTrailHub
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `worktrail-git auth`: obtains an auth token through the Hub's approval flow and stores it,
@@ -74,7 +74,7 @@ struct AuthCommand {
             let secret = try available.secretAPIKey
                 ?? ask("Secret API key: ", interruption: interruption, console: console)
         else {
-            throw UsageError(
+            throw CommandError(
                 "auth needs the app key and secret API key: set \(HubSetup.appKeyVariable) and"
                     + " \(HubSetup.secretVariable), or give them on standard input"
             )
@@ -104,7 +104,9 @@ struct AuthCommand {
             try file.write(stored)
             console.output("approved: the token is stored in \(file.path)")
             if hub.environment[HubSetup.tokenVariable].map({ !$0.isEmpty }) == true {
-                console.error("warning: \(HubSetup.tokenVariable) is set and wins over the file; unset it to use the new token")
+                console.error(
+                    "warning: \(HubSetup.tokenVariable) is set and wins over the file; unset it to use the new token"
+                )
             }
         case .rejected:
             console.error("the token request was rejected; nothing was stored")
@@ -132,7 +134,7 @@ struct AuthCommand {
             let status: TokenStatus
             do {
                 status = try await client.confirmToken(requestKey: request.requestKey)
-            } catch where error.final == .cancelled {
+            } catch  where error.final == .cancelled {
                 return .interrupted
             } catch {
                 progress.finish()

@@ -48,6 +48,12 @@ public enum CLI {
             throw ExitStatus(code: 64)
         }
         let rest = Array(arguments.dropFirst())
+        // `worktrail-git sync --help` is `worktrail-git help sync`; an option value of "--help"
+        // would follow its option, which no command has reason to take.
+        if rest.contains(where: { $0 == "--help" || $0 == "-h" }), let text = help(for: command) {
+            console.output(text)
+            return
+        }
         switch command {
         case "sync":
             try await SyncCommand(rest, environment: environment).run(console: console)
@@ -68,7 +74,12 @@ public enum CLI {
         case "version", "--version":
             console.output("worktrail-git \(version)")
         case "help", "--help", "-h":
-            console.output(rest.first.flatMap(help(for:)) ?? usage)
+            guard let topic = rest.first else {
+                console.output(usage)
+                return
+            }
+            guard let text = help(for: topic) else { throw UsageError("no help for '\(topic)': it is no command") }
+            console.output(text)
         default:
             throw UsageError("unknown command '\(command)'")
         }

@@ -31,6 +31,8 @@ struct DaemonCommand {
         """
 
     static let defaultInterval = 300.0
+    /// How long a stop waits for the request in flight before abandoning it, in seconds.
+    static let stopGrace = 5.0
 
     let options: RepositoryOptions
     let repositories: [String]
@@ -151,6 +153,7 @@ final class DaemonRunner {
         do {
             configuration = try command.loadConfiguration()
             credentials = try command.options.hub.credentials()
+            machine.interval = command.interval ?? configuration.interval ?? DaemonCommand.defaultInterval
             clients = [:]
             knownProblems = [:]
             log("configuration read again from \(command.configurationPath)")
@@ -181,7 +184,7 @@ final class DaemonRunner {
             for event in inbox.takeAll() { _ = handle(event) }
             let mode = machine.nextRepository
             if mode == .skip { break }
-            await syncRepository(at: path, mode: mode, seen: &seen, totals: &totals)
+            await syncRepository(at: path, mode: mode, inbox: inbox, seen: &seen, totals: &totals)
         }
         lastPassSucceeded = totals.failed == 0
         let seconds = Date().timeIntervalSince(started)
@@ -199,6 +202,7 @@ final class DaemonRunner {
     private func syncRepository(
         at path: String,
         mode: DaemonStateMachine.DeliveryMode,
+        inbox: DaemonInbox,
         seen: inout Set<String>,
         totals: inout Totals
     ) async {
@@ -218,11 +222,22 @@ final class DaemonRunner {
         do {
             if let credentials, mode == .deliver {
                 let client = try client(for: sync, credentials: credentials)
-                report = try await sync.sync(
-                    client: client,
-                    options: SyncOptions(batchSize: command.options.batchSize),
-                    log: { message in log("\(name): \(message)") }
-                )
+                let options = SyncOptions(batchSize: command.options.batchSize) { inbox.stopRequested }
+                // A stop lets the batch in flight finish, but waits no longer than a grace
+                // period: then the request is abandoned (its batch is sent again next time), so
+                // no retry or timeout of a Hub that does not answer holds the daemon up.
+                let job = SyncJob(sync: sync)
+                let stamps = stampsLines
+                let work = Task {
+                    try await job.sync.sync(client: client, options: options) { message in
+                        DaemonRunner.write("\(name): \(message)", stamped: stamps)
+                    }
+                }
+                inbox.whenStopped {
+                    DispatchQueue.global().asyncAfter(deadline: .now() + DaemonCommand.stopGrace) { work.cancel() }
+                }
+                defer { inbox.whenStopped(nil) }
+                report = try await work.value
             } else {
                 report = try sync.queueOnly()
             }
@@ -288,9 +303,24 @@ final class DaemonRunner {
     }
 
     private func log(_ message: String) {
-        let line = stampsLines ? "\(ISO8601DateFormatter().string(from: Date())) \(message)\n" : "\(message)\n"
+        Self.write(message, stamped: stampsLines)
+    }
+
+    static func write(_ message: String, stamped: Bool) {
+        let line = stamped ? "\(ISO8601DateFormatter().string(from: Date())) \(message)\n" : "\(message)\n"
         FileHandle.standardError.write(Data(line.utf8))
     }
 
     private static func format(_ seconds: Double) -> String { String(format: "%.2f", seconds) }
+}
+
+/// Hands a repository to the task that syncs it while the daemon's loop awaits that task.
+// @unchecked Sendable: the loop does not touch the repository until the task has ended, so it
+// is only ever used by one task at a time.
+private final class SyncJob: @unchecked Sendable {
+    let sync: RepositorySync
+
+    init(sync: RepositorySync) {
+        self.sync = sync
+    }
 }

@@ -27,8 +27,10 @@ struct EmployeesCommand {
 
     func run(console: Console) async throws {
         guard let credentials = try hub.credentials() else {
-            throw UsageError("employees needs Hub credentials: run 'worktrail-git auth', or set \(HubSetup.appKeyVariable),"
-                + " \(HubSetup.secretVariable) and \(HubSetup.tokenVariable)")
+            throw CommandError(
+                "employees needs Hub credentials: run 'worktrail-git auth', or set \(HubSetup.appKeyVariable),"
+                    + " \(HubSetup.secretVariable) and \(HubSetup.tokenVariable)"
+            )
         }
         let url = try hub.baseURL(configured: nil)
         let employees = try await hub.client(baseURL: url, credentials: credentials, console: console).employees()

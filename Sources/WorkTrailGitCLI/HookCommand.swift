@@ -3,9 +3,9 @@ import GitSync
 import WorkTrailHub
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `worktrail-git hook install|uninstall|run`: the git hooks that sync after each commit.

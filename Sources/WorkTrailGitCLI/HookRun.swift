@@ -3,9 +3,9 @@ import GitSync
 import WorkTrailHub
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `worktrail-git hook run`: what an installed hook starts in the background.

@@ -73,14 +73,14 @@ struct HubSetup {
     /// The credentials, each from the environment or else the credentials file; nil when none
     /// of the three is set anywhere.
     ///
-    /// - Throws: `UsageError` naming the variables still missing when only some are set;
+    /// - Throws: `CommandError` naming the variables still missing when only some are set;
     ///   `CredentialsFileError` for a credentials file that cannot be used.
     func credentials() throws -> HubCredentials? {
         let available = try availableCredentials()
         if available.appKey == nil && available.secretAPIKey == nil && available.authToken == nil { return nil }
         guard let appKey = available.appKey, let secret = available.secretAPIKey, let token = available.authToken
         else {
-            throw UsageError(
+            throw CommandError(
                 "Hub credentials are incomplete: set \(Self.missing(in: available).joined(separator: " and "))"
                     + " as well, or run 'worktrail-git auth'"
             )
@@ -90,10 +90,12 @@ struct HubSetup {
 
     /// The variables whose credential is set neither there nor in the file.
     static func missing(in credentials: StoredCredentials) -> [String] {
-        [(appKeyVariable, credentials.appKey), (secretVariable, credentials.secretAPIKey),
-         (tokenVariable, credentials.authToken)]
-            .filter { $0.1 == nil }
-            .map(\.0)
+        [
+            (appKeyVariable, credentials.appKey), (secretVariable, credentials.secretAPIKey),
+            (tokenVariable, credentials.authToken),
+        ]
+        .filter { $0.1 == nil }
+        .map(\.0)
     }
 
     // MARK: - Client
@@ -101,7 +103,7 @@ struct HubSetup {
     /// A client for `baseURL`, with the timeout and retries of the environment and a logger that
     /// shows each retry under `--verbose`.
     ///
-    /// - Throws: `UsageError` for a malformed `WORKTRAIL_HUB_*` setting.
+    /// - Throws: `CommandError` for a malformed `WORKTRAIL_HUB_*` setting.
     func client(baseURL: URL, credentials: HubCredentials?, console: Console) throws -> HubClient {
         var retry = RetryPolicy()
         if let attempts = try number(Self.attemptsVariable) { retry.maximumAttempts = max(1, Int(attempts)) }
@@ -120,7 +122,7 @@ struct HubSetup {
     private func number(_ variable: String) throws -> Double? {
         guard let text = nonEmpty(environment[variable]) else { return nil }
         guard let value = Double(text), value.isFinite, value >= 0 else {
-            throw UsageError("\(variable) must be a number of seconds (or attempts), not '\(text)'")
+            throw CommandError("\(variable) must be a number of seconds (or attempts), not '\(text)'")
         }
         return value
     }

@@ -38,7 +38,7 @@ struct ResyncCommand {
             return try preview(console: console)
         }
         guard let credentials = try options.hub.credentials() else {
-            throw UsageError(
+            throw CommandError(
                 "resync needs Hub credentials: set \(HubSetup.appKeyVariable), \(HubSetup.secretVariable)"
                     + " and \(HubSetup.tokenVariable)"
             )
@@ -49,9 +49,9 @@ struct ResyncCommand {
                 throw UsageError("resync deletes every entry this app stored in the Hub; pass --yes to go ahead")
             }
             let names = syncs.map(\.repositoryName).joined(separator: ", ")
-            FileHandle.standardError.write(Data(
-                "This deletes every entry worktrail-git stored in the Hub and delivers the commits of \(names) again. Continue? [y/N] ".utf8
-            ))
+            let question = "This deletes every entry worktrail-git stored in the Hub and delivers the commits of"
+                + " \(names) again. Continue? [y/N] "
+            FileHandle.standardError.write(Data(question.utf8))
             guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
                 console.error("resync cancelled; nothing was changed")
                 throw ExitStatus(code: 1)
@@ -69,7 +69,8 @@ struct ResyncCommand {
                 let log = { (message: String) in console.error("\(sync.repositoryName): \(message)") }
                 let display = ProgressDisplay(label: sync.repositoryName, console: console)
                 let syncOptions = SyncOptions(batchSize: options.batchSize)
-                let report = cleaned.insert(ObjectIdentifier(client)).inserted
+                let report =
+                    cleaned.insert(ObjectIdentifier(client)).inserted
                     ? try await sync.resync(client: client, options: syncOptions, progress: display.show, log: log)
                     : try await sync.sync(client: client, options: syncOptions, progress: display.show, log: log)
                 display.finish()

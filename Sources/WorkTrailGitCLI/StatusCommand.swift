@@ -6,6 +6,8 @@ struct StatusCommand {
     static let usage = """
         usage: worktrail-git status [--repo PATH]... [--state-dir DIR] [--json]
 
+        With --json, prints {"repositories": [...], "problems": [{"path", "error"}]}.
+
         Shows, per repository, how many commits were delivered, wait in the outbox, were
         skipped for an unknown author, were refused by the Hub, or were sent without an
         answer; when the last sync ran and how it ended.
@@ -28,6 +30,7 @@ struct StatusCommand {
     func run(console: Console) throws {
         var failures = 0
         var statuses: [RepositoryStatus] = []
+        var problems: [Problem] = []
         for path in repositories {
             do {
                 let sync = try RepositorySync(path: path, allAuthors: true, stateRoot: stateRoot)
@@ -39,6 +42,7 @@ struct StatusCommand {
                 if !json { show(status, console: console) }
             } catch {
                 console.error("\(path): \(error)")
+                problems.append(Problem(path: path, error: String(describing: error)))
                 failures += 1
             }
         }
@@ -46,7 +50,9 @@ struct StatusCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             encoder.dateEncodingStrategy = .iso8601
-            console.output(String(decoding: try encoder.encode(statuses), as: UTF8.self))
+            // A repository that cannot be read is listed too, under problems, with what is wrong.
+            let output = try encoder.encode(Listing(repositories: statuses, problems: problems))
+            console.output(String(decoding: output, as: UTF8.self))
         }
         if failures > 0 { throw ExitStatus(code: 1) }
     }
@@ -54,11 +60,11 @@ struct StatusCommand {
     private func show(_ status: RepositoryStatus, console: Console) {
         console.output("\(status.repository) (\(status.path))")
         console.output("  delivered        \(status.delivered)")
-        console.output("  waiting          \(status.pending)")
-        console.output("  unknown author   \(status.skipped)")
-        console.output("  refused by Hub   \(status.rejected)")
-        console.output("  unknown outcome  \(status.unknownOutcome)")
-        console.output("  rewritten        \(status.rewritten)")
+        console.output("  pending          \(status.pending)  (waiting in the outbox)")
+        console.output("  skipped          \(status.skipped)  (author is no known employee)")
+        console.output("  rejected         \(status.rejected)  (refused by the Hub; sync --retry-rejected)")
+        console.output("  unknown outcome  \(status.unknownOutcome)  (sent, no answer)")
+        console.output("  rewritten        \(status.rewritten)  (same work as a delivered commit)")
         let lastSync = status.lastSync.map { ISO8601DateFormatter().string(from: $0) } ?? "never"
         console.output("  last sync        \(lastSync)")
         if let error = status.lastError { console.output("  last error       \(error)") }
@@ -67,7 +73,18 @@ struct StatusCommand {
             console.output("  refused \(rejection.commit): \(rejection.reason)")
         }
         for author in status.skippedAuthors {
-            console.output("  \(author.commits) commits by \(author.email) (no known employee)")
+            console.output("  \(count(author.commits, "commit", "commits")) by \(author.email) (no known employee)")
         }
+    }
+
+    /// A repository whose status could not be read.
+    private struct Problem: Encodable {
+        var path: String
+        var error: String
+    }
+
+    private struct Listing: Encodable {
+        var repositories: [RepositoryStatus]
+        var problems: [Problem]
     }
 }

@@ -111,18 +111,40 @@ struct SyncCommand {
                 let sync = try options.open(path)
                 label = sync.repositoryName
                 if let credentials, !dryRun {
-                    let client = try options.client(for: sync, credentials: credentials, console: console, cache: &clients)
+                    let client = try options.client(
+                        for: sync,
+                        credentials: credentials,
+                        console: console,
+                        cache: &clients
+                    )
                     let display = ProgressDisplay(label: sync.repositoryName, console: console)
                     let report = try await sync.sync(client: client, options: syncOptions, progress: display.show) {
                         console.error("\(sync.repositoryName): \($0)")
                     }
                     display.finish()
                     Self.show(report, console: console)
+                    // Refused entries did not go through: say so in the exit status too.
+                    if !report.rejected.isEmpty { failures += 1 }
                 } else {
                     let hub = try? HubConfiguration(
                         baseURL: options.hub.baseURL(configured: sync.configuredHubURL),
                         credentials: credentials
                     )
+                    if let credentials, sync.isCompanyMode {
+                        // Reading the employee list changes nothing in the Hub, and without it a
+                        // preview could not say whose entries are whose.
+                        let client = try options.client(
+                            for: sync,
+                            credentials: credentials,
+                            console: console,
+                            cache: &clients
+                        )
+                        do {
+                            try await sync.refreshEmployeeList(client: client)
+                        } catch {
+                            console.error("\(sync.repositoryName): the employee list could not be read: \(error)")
+                        }
+                    }
                     try Self.preview(sync, hub: hub, console: console)
                 }
             } catch {
@@ -140,26 +162,43 @@ struct SyncCommand {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 16)
         var lines = 0
-        try sync.preview(hub: hub) { line in
-            line.appendJSON(to: &buffer)
-            buffer.append(UInt8(ascii: "\n"))
-            lines += 1
-            if buffer.count >= 1 << 16 {
-                console.output(bytes: buffer)
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
+        var skipped: [String: Int] = [:]
+        try sync.preview(
+            hub: hub,
+            each: { line in
+                line.appendJSON(to: &buffer)
+                buffer.append(UInt8(ascii: "\n"))
+                lines += 1
+                if buffer.count >= 1 << 16 {
+                    console.output(bytes: buffer)
+                    buffer.removeAll(keepingCapacity: true)
+                }
+            },
+            skipped: { skipped[$0, default: 0] += 1 }
+        )
         console.output(bytes: buffer)
         console.error("\(sync.repositoryName): \(count(lines, "entry", "entries")) would be delivered")
+        let why = hub?.credentials == nil ? " (no credentials to read the employee list)" : ""
+        for (email, commits) in skipped.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }) {
+            let commitsText = count(commits, "commit", "commits")
+            console.error(
+                "\(sync.repositoryName): \(commitsText) by \(email) would be skipped: no known employee\(why)"
+            )
+        }
     }
 
     static func show(_ report: SyncReport, console: Console) {
         if report.leftToOtherProcess {
-            console.output("\(report.repositoryName): another worktrail-git process is syncing; it takes these commits too")
+            console.output(
+                "\(report.repositoryName): another worktrail-git process is syncing; it takes these commits too"
+            )
             return
         }
         var parts = ["\(report.delivered) delivered"]
         if report.pending > 0 { parts.append("\(report.pending) waiting") }
+        if report.deliveredElsewhere > 0 {
+            parts.append("\(report.deliveredElsewhere) delivered before from another clone")
+        }
         if !report.rejected.isEmpty { parts.append("\(report.rejected.count) refused by the Hub") }
         let skipped = report.skippedAuthors.reduce(0) { $0 + $1.count }
         if skipped > 0 { parts.append("\(skipped) by unknown authors") }
@@ -169,7 +208,8 @@ struct SyncCommand {
         }
         for (email, commits) in report.skippedAuthors {
             console.error(
-                "\(report.repositoryName): \(count(commits, "commit", "commits")) by \(email), who is no known employee;"
+                "\(report.repositoryName): \(count(commits, "commit", "commits")) by \(email),"
+                    + " who is no known employee;"
                     + " add an alias with: git config worktrail.employee.<id>.email \(email)"
             )
         }

@@ -1,8 +1,8 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The credentials a file holds; any of them may be missing.
@@ -67,9 +67,10 @@ public struct CredentialsFile: Sendable {
     ///   - application: the directory name under the configuration directory.
     public static func defaultPath(environment: [String: String], application: String = "worktrail-git") -> String {
         let configured = environment["XDG_CONFIG_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
-        let base = configured
+        let base =
+            configured
             ?? ((environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()) as NSString)
-                .appendingPathComponent(".config")
+            .appendingPathComponent(".config")
         return ((base as NSString).appendingPathComponent(application) as NSString)
             .appendingPathComponent("credentials")
     }
@@ -183,7 +184,9 @@ public struct CredentialsFile: Sendable {
         if failure == 0, rename(temporary, path) != 0 { failure = errno }
         if failure != 0 {
             unlink(temporary)
-            throw CredentialsFileError("cannot write the credentials file \(path): \(String(cString: strerror(failure)))")
+            throw CredentialsFileError(
+                "cannot write the credentials file \(path): \(String(cString: strerror(failure)))"
+            )
         }
     }
 }
@@ -191,8 +194,8 @@ public struct CredentialsFile: Sendable {
 /// `write(2)`; named apart from the method above, which would shadow it.
 private func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
     #if canImport(Glibc)
-    Glibc.write(descriptor, buffer, count)
+        Glibc.write(descriptor, buffer, count)
     #else
-    Darwin.write(descriptor, buffer, count)
+        Darwin.write(descriptor, buffer, count)
     #endif
 }

@@ -127,7 +127,7 @@ extension HubClient {
                 options: options
             )
             requests += 1
-        } catch where error.isInvalidModel {
+        } catch  where error.isInvalidModel {
             requests += 1
             guard indices.count > 1 else {
                 outcomes[indices[0]] = .refused(Self.renumbered(error, index: indices[0]))

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Sends one HTTP request and returns the answer; the seam between the Hub client and the network.
@@ -90,6 +90,9 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         case .secureConnectionFailed: "TLS handshake failed"
         case .serverCertificateUntrusted, .serverCertificateHasUnknownRoot: "the server's certificate is not trusted"
         case .serverCertificateHasBadDate, .serverCertificateNotYetValid: "the server's certificate is not valid now"
+        case .badServerResponse, .cannotParseResponse: "the server's answer was not valid HTTP"
+        case .badURL, .unsupportedURL: "the URL cannot be used"
+        case .zeroByteResource: "the server answered nothing"
         default: "network error \(error.code.rawValue)"
         }
     }

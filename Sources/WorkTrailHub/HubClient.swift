@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A client for the WorkTrail Hub: form-encoded `POST`s whose `data` field carries JSON.
@@ -224,7 +224,8 @@ public actor HubClient {
                 failure = error
             }
             outcomeUnknown = outcomeUnknown || failure.outcomeUnknown
-            let giveUp = attempt == 1 ? failure : .gaveUp(attempts: attempt, last: failure, outcomeUnknown: outcomeUnknown)
+            let giveUp =
+                attempt == 1 ? failure : .gaveUp(attempts: attempt, last: failure, outcomeUnknown: outcomeUnknown)
 
             guard failure.isTransient, retryWhenOutcomeUnknown || !failure.outcomeUnknown,
                 attempt < policy.maximumAttempts, !Task.isCancelled
@@ -318,7 +319,8 @@ public actor HubClient {
     private func redacted(_ text: String) -> String {
         guard let credentials = configuration.credentials else { return text }
         var text = text
-        for secret in [credentials.appKey, credentials.secretAPIKey, credentials.authToken ?? ""] where !secret.isEmpty {
+        for secret in [credentials.appKey, credentials.secretAPIKey, credentials.authToken ?? ""] where !secret.isEmpty
+        {
             text = text.replacingOccurrences(of: secret, with: "<redacted>")
         }
         return text

@@ -57,6 +57,9 @@ public struct HubConfiguration: Sendable {
         else {
             throw .invalidConfiguration("the Hub URL is not a valid URL; give one such as \(defaultBaseURL)")
         }
+        if let port = components.port, !(1...65535).contains(port) {
+            throw .invalidConfiguration("the Hub URL's port \(port) is not a port number (1 to 65535)")
+        }
         guard components.user == nil, components.password == nil else {
             throw .invalidConfiguration(
                 "the Hub URL must not contain a user name or password; give credentials in the environment instead"

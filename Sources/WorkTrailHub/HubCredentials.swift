@@ -25,7 +25,8 @@ public struct HubCredentials: Sendable, Equatable, CustomStringConvertible, Cust
     }
 
     public var description: String {
-        "HubCredentials(appKey: <redacted>, secretAPIKey: <redacted>, authToken: \(authToken == nil ? "none" : "<redacted>"))"
+        "HubCredentials(appKey: <redacted>, secretAPIKey: <redacted>, authToken: "
+            + (authToken == nil ? "none)" : "<redacted>)")
     }
 
     public var debugDescription: String { description }

@@ -64,7 +64,13 @@ public struct Employee: Codable, Sendable, Equatable {
     /// The employee's primary e-mail address, as WorkTrail uses it.
     public var username: String?
 
-    public init(id: Int, firstName: String? = nil, lastName: String? = nil, name: String? = nil, username: String? = nil) {
+    public init(
+        id: Int,
+        firstName: String? = nil,
+        lastName: String? = nil,
+        name: String? = nil,
+        username: String? = nil
+    ) {
         self.id = id
         self.firstName = firstName
         self.lastName = lastName

@@ -106,7 +106,8 @@ public enum HubError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .cannotConnect, .connectionLost, .timedOut: true
         case .httpStatus(let status, _): Self.isTransient(status: status)
-        case .api(_, let type, _, let status): type != "invalid-model" && type != "auth" && Self.isTransient(status: status)
+        case .api(_, let type, _, let status):
+            type != "invalid-model" && type != "auth" && Self.isTransient(status: status)
         default: false
         }
     }

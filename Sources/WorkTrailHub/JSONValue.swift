@@ -36,7 +36,8 @@ indirect enum JSONValue: Decodable, Sendable, Equatable {
         case .string(let value): "\"\(value)\""
         case .array(let values): "[" + values.map(\.compactText).joined(separator: ", ") + "]"
         case .object(let members):
-            "{" + members.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value.compactText)" }
+            "{"
+                + members.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value.compactText)" }
                 .joined(separator: ", ") + "}"
         }
     }

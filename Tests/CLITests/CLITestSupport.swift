@@ -43,11 +43,14 @@ extension GitRepositoryFixture {
     }
 
     /// A repository with a GitHub remote and a few commits by the user.
-    static func small(commits: Int = 3) throws -> GitRepositoryFixture {
+    ///
+    /// Fixtures made with the same `start` hold the very same commits, as clones would; give
+    /// repositories meant to differ different starts.
+    static func small(commits: Int = 3, start: Int64 = 1_700_000_000) throws -> GitRepositoryFixture {
         let fixture = try GitRepositoryFixture()
         try fixture.git(["remote", "add", "origin", "https://github.com/acme/widgets.git"])
         for index in 0..<commits {
-            try fixture.commit("change \(index)", time: 1_700_000_000 + Int64(index) * 60)
+            try fixture.commit("change \(index)", time: start + Int64(index) * 60)
         }
         return fixture
     }

@@ -80,7 +80,8 @@ extension GitRepositoryFixture {
     /// `rewritten`, `unknownOutcome`, …).
     func statusCounts() throws -> [String: Int] {
         let result = try tool(["status", "--json"])
-        let list = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [[String: Any]]
+        let listing = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+        let list = listing?["repositories"] as? [[String: Any]]
         guard let object = list?.first else { throw FixtureError("status --json said: \(result.allOutput)") }
         return object.compactMapValues { $0 as? Int }
     }

@@ -162,12 +162,13 @@ struct StatusCommandTests {
         let text = try fixture.tool(["status"])
         #expect(text.status == 0)
         #expect(text.standardOutput.contains("  delivered        3\n"))
-        #expect(text.standardOutput.contains("  refused by Hub   1\n"))
+        #expect(text.standardOutput.contains("  rejected         1  (refused by the Hub; sync --retry-rejected)\n"))
         #expect(text.standardOutput.contains("  refused \(sha): the Hub refused the request"))
 
         let json = try fixture.tool(["status", "--json"])
-        let list = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [[String: Any]])
-        let status = try #require(list.first)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let status = try #require((object["repositories"] as? [[String: Any]])?.first)
+        #expect((object["problems"] as? [Any])?.isEmpty == true)
         #expect(status["repository"] as? String == "widgets")
         #expect(status["delivered"] as? Int == 3)
         #expect(status["pending"] as? Int == 0)
@@ -183,7 +184,7 @@ struct StatusCommandTests {
         let fixture = try GitRepositoryFixture.small(commits: 2)
         _ = try fixture.tool(["sync", "--hub-url", url], credentials: true)
         let text = try fixture.tool(["status"]).standardOutput
-        #expect(text.contains("  waiting          2\n"))
+        #expect(text.contains("  pending          2  (waiting in the outbox)\n"))
         #expect(text.contains("  last error       cannot connect to the Hub at 127.0.0.1"))
     }
 }

@@ -33,10 +33,11 @@ func client(for hub: StandInHub, timeout: TimeInterval = 5, retries: Bool = fals
 }
 
 /// A repository with a GitHub `origin`, filled with a generated history.
-func generatedRepository(commits: Int, bare: Bool = false) throws -> GitRepositoryFixture {
+/// Fixtures with the same seed share their history, as clones would.
+func generatedRepository(commits: Int, bare: Bool = false, seed: UInt64 = 42) throws -> GitRepositoryFixture {
     let fixture = try GitRepositoryFixture(bare: bare)
     try fixture.git(["remote", "add", "origin", "git@github.com:acme/widgets.git"])
-    try fixture.importHistory(commits: commits)
+    try fixture.importHistory(commits: commits, seed: seed)
     return fixture
 }
 
@@ -53,4 +54,17 @@ final class LogLines: @unchecked Sendable {
     private(set) var lines: [String] = []
 
     func append(_ line: String) { lines.append(line) }
+}
+
+/// Waits until `condition` holds, polling; fails the test only after a generous minute, so a
+/// slow machine never fails it.
+func waitUntil(_ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(60)
+    while !condition() {
+        guard ContinuousClock.now < deadline else {
+            struct NeverHappened: Error {}
+            throw NeverHappened()
+        }
+        try await Task.sleep(for: .milliseconds(50))
+    }
 }

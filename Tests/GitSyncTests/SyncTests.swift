@@ -127,7 +127,7 @@ struct SyncTests {
         let hub = try startedHub()
         defer { hub.stop() }
         let first = try generatedRepository(commits: 30)
-        let second = try generatedRepository(commits: 40)
+        let second = try generatedRepository(commits: 40, seed: 7)
         // Both repositories share one user state directory, as they would on one machine.
         let state = first.directory.child("state")
         let openFirst = { try RepositorySync(path: first.path, allAuthors: true, environment: ["XDG_STATE_HOME": state]) }
