@@ -369,10 +369,10 @@ private final class BulkRead: @unchecked Sendable {
             var columns = CommitTable.Columns(capacity: chunk.offsets.count)
             for offset in chunk.offsets {
                 guard let entry = pack.entry(at: offset),
-                      let data = inflater.inflate(
-                          UnsafeRawBufferPointer(rebasing: bytes[entry.dataStart...]),
-                          size: entry.size
-                      )
+                    let data = inflater.inflate(
+                        UnsafeRawBufferPointer(rebasing: bytes[entry.dataStart...]),
+                        size: entry.size
+                    )
                 else {
                     columns.appendUnreadable()
                     continue

@@ -90,8 +90,12 @@ enum CommitParser {
             subject = subjectString(of: parsed.message)
         }
         return Commit(
-            id: id, firstParent: firstParent, otherParents: otherParents,
-            author: author, authorTime: authorTime, subject: subject
+            id: id,
+            firstParent: firstParent,
+            otherParents: otherParents,
+            author: author,
+            authorTime: authorTime,
+            subject: subject
         )
     }
 
@@ -144,7 +148,8 @@ enum CommitParser {
     ) -> (Mailmap.Identity, Int64) {
         let parts = signatureParts(line)
         let identityBytes = UnsafeRawBufferPointer(rebasing: line[0..<parts.identityEnd])
-        let identity = identities?.identity(for: identityBytes) { Self.identity(in: line, parts) }
+        let identity =
+            identities?.identity(for: identityBytes) { Self.identity(in: line, parts) }
             ?? Self.identity(in: line, parts)
         return (identity, parts.time)
     }
@@ -297,9 +302,9 @@ enum CommitParser {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Name and e-mail strings shared between the commits of one scan, found by their raw bytes

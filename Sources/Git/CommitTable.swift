@@ -95,9 +95,11 @@ public final class CommitTable {
                 authors.append(identities.number(for: key) { CommitParser.identity(in: line, parts) })
                 authorTimes.append(parts.time)
             } else {
-                authors.append(identities.number(for: UnsafeRawBufferPointer(start: nil, count: 0)) {
-                    Mailmap.Identity(name: "", email: "")
-                })
+                authors.append(
+                    identities.number(for: UnsafeRawBufferPointer(start: nil, count: 0)) {
+                        Mailmap.Identity(name: "", email: "")
+                    }
+                )
                 authorTimes.append(0)
             }
             CommitParser.appendSubject(of: fields.message, encoding: fields.encoding, to: &subjects)

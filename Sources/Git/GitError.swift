@@ -45,7 +45,12 @@ func check(_ operation: String, _ call: () -> Int32) throws(GitError) -> Int32 {
     let result = call()
     guard result < 0 else { return result }
     if let last = git_error_last(), let text = last.pointee.message {
-        throw GitError(code: result, errorClass: last.pointee.klass, message: String(cString: text), operation: operation)
+        throw GitError(
+            code: result,
+            errorClass: last.pointee.klass,
+            message: String(cString: text),
+            operation: operation
+        )
     }
     throw GitError(code: result, message: "libgit2 error \(result)", operation: operation)
 }

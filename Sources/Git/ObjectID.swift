@@ -10,9 +10,11 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
     init(_ oid: git_oid) {
         var copy = oid
         (high, middle, low) = withUnsafeBytes(of: &copy.id) { raw in
-            (raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
-             raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-             raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
+            (
+                raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
+                raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self)
+            )
         }
     }
 

@@ -116,7 +116,7 @@ struct Scanner {
         var heads: [String: String] = [:]
         for (name, path) in files {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-                  let id = ObjectID(hex: text.trimmingCharacters(in: .whitespacesAndNewlines))
+                let id = ObjectID(hex: text.trimmingCharacters(in: .whitespacesAndNewlines))
             else { continue }
             heads[name] = id.hex
         }
@@ -140,17 +140,19 @@ struct Scanner {
         }
 
         let tipIDs = Set(tips.values).compactMap { ObjectID(hex: $0) }
-        let incremental: [ObjectID]? = sameSettings && !previous.tips.isEmpty
+        let incremental: [ObjectID]? =
+            sameSettings && !previous.tips.isEmpty
             ? try? repository.commitIDs(
                 reachableFrom: tipIDs,
                 excluding: Set(previous.tips.values).compactMap { ObjectID(hex: $0) }
             )
             : nil
-        let (table, numbers) = if let incremental {
-            try repository.commits(incremental)
-        } else {
-            try repository.reachableCommits(from: tipIDs)
-        }
+        let (table, numbers) =
+            if let incremental {
+                try repository.commits(incremental)
+            } else {
+                try repository.reachableCommits(from: tipIDs)
+            }
 
         var emails = AuthorEmails(mailmap: mailmap, identities: table.identities)
         var candidates: [ScannedCommit] = []

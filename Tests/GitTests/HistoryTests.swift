@@ -195,7 +195,9 @@ struct MailmapTests {
         let oldEmail = "maximiliane.mustermann.old.address@subdomain.example.com"
         let newEmail = "maximiliane.mustermann@engineering.example.com"
         try "\(longName) <\(newEmail)> <\(oldEmail)>\n".write(
-            toFile: fixture.path + "/.mailmap", atomically: true, encoding: .utf8
+            toFile: fixture.path + "/.mailmap",
+            atomically: true,
+            encoding: .utf8
         )
         let mailmap = try Mailmap(repository: Repository.discover(containing: fixture.path))
 
