@@ -106,7 +106,13 @@ public final class Repository {
     /// References whose names match `glob` (`git_reference_iterator_glob_new`), each resolved and
     /// peeled to the commit it designates. References that designate no commit (a tag of a tree,
     /// say) are left out.
-    public func references(matching glob: String) throws(GitError) -> [(name: String, commit: ObjectID)] {
+    ///
+    /// - Parameter knownCommits: ids known to be commits (the tips of the last scan, say); a
+    ///   reference pointing straight at one of them is taken without reading the object at all.
+    public func references(
+        matching glob: String,
+        knownCommits: Set<ObjectID> = []
+    ) throws(GitError) -> [(name: String, commit: ObjectID)] {
         var iterator: OpaquePointer?
         try check("git_reference_iterator_glob_new") { git_reference_iterator_glob_new(&iterator, pointer, glob) }
         guard let iterator else { return [] }
@@ -124,6 +130,12 @@ public final class Repository {
             defer { git_reference_free(reference) }
 
             let name = String(cString: git_reference_name(reference))
+            if git_reference_type(reference) == GIT_REFERENCE_DIRECT, let target = git_reference_target(reference),
+                knownCommits.contains(ObjectID(target.pointee))
+            {
+                found.append((name, ObjectID(target.pointee)))
+                continue
+            }
             if let commit = try directCommit(of: reference) {
                 found.append((name, commit))
                 continue

@@ -106,9 +106,10 @@ final class SQLiteDatabase {
     /// The number of rows the last statement changed (`sqlite3_changes`).
     var changes: Int { Int(sqlite3_changes(handle)) }
 
-    func check(_ result: Int32, _ operation: String) throws(SQLiteError) {
+    /// Throws for any result but success, naming the operation (worked out only on failure).
+    func check(_ result: Int32, _ operation: @autoclosure () -> String) throws(SQLiteError) {
         guard result == SQLITE_OK || result == SQLITE_ROW || result == SQLITE_DONE else {
-            throw SQLiteError(code: result, message: String(cString: sqlite3_errmsg(handle)), operation: operation)
+            throw SQLiteError(code: result, message: String(cString: sqlite3_errmsg(handle)), operation: operation())
         }
     }
 

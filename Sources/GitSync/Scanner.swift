@@ -83,10 +83,15 @@ struct Scanner {
 
     /// The commits to scan from: the references matching the configured globs, plus every
     /// worktree's `HEAD` (a detached `HEAD` holds commits no branch may have).
-    func currentTips() throws -> [String: String] {
+    ///
+    /// - Parameter known: the tips of the last scan, which are commits for sure; a reference
+    ///   still pointing at one is taken without reading the object.
+    func currentTips(known: [String: String] = [:]) throws -> [String: String] {
+        let knownCommits = Set(known.values.compactMap { ObjectID(hex: $0) })
         var tips: [String: String] = [:]
         for glob in settings.refGlobs {
-            for (name, commit) in try repository.references(matching: glob) where !Self.isNeverScanned(name) {
+            for (name, commit) in try repository.references(matching: glob, knownCommits: knownCommits)
+            where !Self.isNeverScanned(name) {
                 tips[name] = commit.hex
             }
         }
@@ -132,7 +137,7 @@ struct Scanner {
         previous: (fingerprint: String?, tips: [String: String]),
         isKnown: ([String]) throws -> Set<String>
     ) throws -> ScanResult {
-        let tips = try currentTips()
+        let tips = try currentTips(known: previous.tips)
         let fingerprint = settings.fingerprint
         let sameSettings = previous.fingerprint == fingerprint
         if sameSettings && previous.tips == tips {

@@ -11,7 +11,18 @@ import Foundation
 /// between calls by the transport, so one client should serve a whole run.
 public actor HubClient {
     public let configuration: HubConfiguration
-    private let transport: any HTTPTransport
+    private let injectedTransport: (any HTTPTransport)?
+    private var sessionTransport: URLSessionTransport?
+
+    /// The given transport, or a URLSession one made on the first request: a run with nothing
+    /// to send never sets up URLSession.
+    private var transport: any HTTPTransport {
+        if let injectedTransport { return injectedTransport }
+        if let sessionTransport { return sessionTransport }
+        let made = URLSessionTransport(timeout: configuration.requestTimeout)
+        sessionTransport = made
+        return made
+    }
     private let logger: HubLogger
     private let decoder = JSONDecoder()
 
@@ -23,7 +34,7 @@ public actor HubClient {
     ///   - logger: receives a `trace` line per request and a `debug` line per retry.
     public init(configuration: HubConfiguration, transport: (any HTTPTransport)? = nil, logger: HubLogger = .disabled) {
         self.configuration = configuration
-        self.transport = transport ?? URLSessionTransport(timeout: configuration.requestTimeout)
+        injectedTransport = transport
         self.logger = logger
     }
 
