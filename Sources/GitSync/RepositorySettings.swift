@@ -68,11 +68,12 @@ struct RepositorySettings {
     static func read(
         repository: Repository,
         configuration: Configuration,
-        allAuthors: Bool
+        allAuthors: Bool,
+        linkTemplate: String? = nil
     ) throws -> RepositorySettings {
         let remote = try remoteURL(of: repository)
         let name = repositoryName(repository: repository, remote: remote)
-        let template = try configuration.string("worktrail.linkTemplate")
+        let template = try linkTemplate ?? configuration.string("worktrail.linkTemplate")
         let forge = try configuration.string("worktrail.forge")
         let linker = Result { () throws(CommitLinkError) in
             try CommitLinker(remoteURL: remote, template: template, forge: forge, repositoryName: name)

@@ -86,11 +86,13 @@ public final class RepositorySync {
     /// - Parameters:
     ///   - stateRoot: a directory for checkpoints of repositories this user cannot write to;
     ///     each repository gets a directory of its own below it.
+    ///   - linkTemplate: a commit link template for this run, in place of `worktrail.linkTemplate`.
     /// - Throws: `SyncError` for a path that is no repository, `SettingsError` for a bad setting.
     public init(
         path: String,
         allAuthors: Bool,
         stateRoot: String? = nil,
+        linkTemplate: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws {
         guard FileManager.default.fileExists(atPath: path) else {
@@ -102,7 +104,8 @@ public final class RepositorySync {
         settings = try RepositorySettings.read(
             repository: repository,
             configuration: configuration,
-            allAuthors: allAuthors
+            allAuthors: allAuthors,
+            linkTemplate: linkTemplate
         )
         mailmap = try Mailmap(repository: repository)
         let common = repository.commonDirectory

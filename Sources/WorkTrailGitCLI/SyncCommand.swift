@@ -5,12 +5,15 @@ import WorkTrailHub
 /// Options shared by the commands that scan repositories.
 struct RepositoryOptions {
     static let flags: Set<String> = HubSetup.flags.union(["--all-authors"])
-    static let options: Set<String> = HubSetup.options.union(["--repo", "--batch-size", "--state-dir"])
+    static let options: Set<String> = HubSetup.options.union([
+        "--repo", "--batch-size", "--state-dir", "--link-template",
+    ])
 
     let repositories: [String]
     let allAuthors: Bool
     let batchSize: Int
     let stateRoot: String?
+    let linkTemplate: String?
     let hub: HubSetup
     let environment: [String: String]
 
@@ -22,13 +25,20 @@ struct RepositoryOptions {
         allAuthors = arguments.has("--all-authors")
         batchSize = try arguments.positiveInteger("--batch-size") ?? 500
         stateRoot = arguments.value("--state-dir")
+        linkTemplate = arguments.value("--link-template")
         self.environment = environment
         hub = HubSetup(arguments, environment: environment)
     }
 
     /// Opens a repository for syncing with these options.
     func open(_ path: String) throws -> RepositorySync {
-        try RepositorySync(path: path, allAuthors: allAuthors, stateRoot: stateRoot, environment: environment)
+        try RepositorySync(
+            path: path,
+            allAuthors: allAuthors,
+            stateRoot: stateRoot,
+            linkTemplate: linkTemplate,
+            environment: environment
+        )
     }
 
     /// One client per Hub URL, so that repositories sharing a Hub share its connections.
@@ -68,6 +78,8 @@ struct SyncCommand {
           --retry-rejected       rebuild the entries the Hub refused and send them again
           --state-dir DIR        keep checkpoints under DIR (for repositories you cannot
                                  write to) instead of in each repository's git directory
+          --link-template T      commit links from T ({sha}, {repo}) for this run, in place of
+                                 worktrail.linkTemplate and the origin remote
           --allow-insecure-http  allow plain http to a Hub that is not on this machine
           --verbose              show each retry of a failed request
 
@@ -96,7 +108,7 @@ struct SyncCommand {
 
     func run(console: Console) async throws {
         let credentials = try options.hub.credentials()
-        if credentials == nil && !dryRun {
+        if credentials == nil {
             console.error(
                 "no Hub credentials are set (\(HubSetup.appKeyVariable), \(HubSetup.secretVariable),"
                     + " \(HubSetup.tokenVariable), or 'worktrail-git auth'); showing what would be delivered,"

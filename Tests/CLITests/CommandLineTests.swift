@@ -124,4 +124,16 @@ struct CommandLineTests {
         #expect(result.standardOutput == "widgets: 0 delivered, 4 delivered before from another clone\n", "\(result.allOutput)")
         #expect(hub.entries.count == 4)
     }
+
+    @Test func linkTemplateOptionServesACheckoutWithoutAWebRemote() throws {
+        let fixture = try GitRepositoryFixture()
+        let sha = try fixture.commit("local only")
+        let plain = try fixture.tool(["sync", "--dry-run"])
+        #expect(plain.status == 1)
+        #expect(plain.standardError.contains("worktrail.linkTemplate"))
+
+        let result = try fixture.tool(["sync", "--dry-run", "--link-template", "https://git.example.com/{repo}/c/{sha}"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("\"link\":\"https://git.example.com/project/c/\(sha)\""))
+    }
 }
