@@ -7,7 +7,10 @@ extension RepositorySync.PreviewLine {
     /// A first preview prints a whole history, and JSONEncoder's boxing per value costs more
     /// than reading the commits does.
     ///
-    ///     {"commit":"<sha>","entry":{"employee_id":7,"link":"https://…","privacy":"private","srctype":"scm","summary":"repo: Fix","time":1700000000}}
+    ///     {"commit":"<sha>","entry":{"employee_id":7,"link":"https://…","privacy":"private",
+    ///      "srctype":"scm","summary":"repo: Fix","time":1700000000}}
+    ///
+    /// (one line in the output; cut here for width).
     public func appendJSON(to out: inout [UInt8]) {
         out.append(contentsOf: #"{"commit":"#.utf8)
         JSONText.appendString(commit, to: &out)

@@ -72,8 +72,8 @@ public struct HistoryGenerator {
         }
 
         mainHead = commit(
-            ref: "refs/heads/main", author: Self.authors[0], message: "Initial commit (history \(seed))\n", from: nil, merge: nil,
-            file: ".mailmap", content: Self.mailmap
+            ref: "refs/heads/main", author: Self.authors[0], message: "Initial commit (history \(seed))\n",
+            from: nil, merge: nil, file: ".mailmap", content: Self.mailmap
         )
         while made < commits {
             // Mostly a step of a few minutes; now and then two commits in the same second.
