@@ -117,8 +117,8 @@ extension Repository {
     /// Reads one commit object through libgit2 (`git_odb_read`) and hands its raw bytes to `body`.
     func withRawCommit<Result>(
         _ id: ObjectID,
-        _ body: (UnsafeRawBufferPointer) throws -> Result
-    ) throws -> Result {
+        _ body: (UnsafeRawBufferPointer) throws(GitError) -> Result
+    ) throws(GitError) -> Result {
         let database = try objectDatabase()
         var oid = id.oid
         var object: OpaquePointer?

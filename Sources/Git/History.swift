@@ -9,20 +9,9 @@ extension Repository {
     }
 
     func commit(_ id: ObjectID, identities: IdentityTable?) throws(GitError) -> Commit {
-        let database = try objectDatabase()
-        var oid = id.oid
-        var object: OpaquePointer?
-        try check("git_odb_read(\(id.hex))") { git_odb_read(&object, database, &oid) }
-        guard let object else {
-            throw GitError(code: -3, message: "object \(id.hex) not found", operation: "git_odb_read")
+        try withRawCommit(id) { data throws(GitError) in
+            try CommitParser.parse(id: id, data: data, identities: identities)
         }
-        defer { git_odb_object_free(object) }
-
-        guard git_odb_object_type(object) == GIT_OBJECT_COMMIT else {
-            throw GitError(code: -1, message: "object \(id.hex) is not a commit", operation: "git_odb_read")
-        }
-        let data = UnsafeRawBufferPointer(start: git_odb_object_data(object), count: git_odb_object_size(object))
-        return try CommitParser.parse(id: id, data: data, identities: identities)
     }
 
     /// Visits every commit reachable from `tips` once, in no particular order, reading each
