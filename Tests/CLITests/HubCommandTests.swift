@@ -206,7 +206,9 @@ struct HubCommandTests {
     @Test func checkSaysTheHubIsUnreachable() throws {
         let stopped = try hub()
         let url = stopped.baseURL.absoluteString
-        stopped.stop()
+        // Down, but holding its port, so no other test's server can answer in its place.
+        stopped.takeDown()
+        defer { stopped.stop() }
         let result = try ToolHome().run(["hub", "check", "--hub-url", url, "--verbose"], credentials: true)
 
         #expect(result.status == 1)

@@ -71,7 +71,9 @@ struct SyncCommandTests {
     @Test func failingRunSaysWhatHappenedAndLeaksNoSecret() throws {
         let hub = try startedHub()
         let url = hub.baseURL.absoluteString
-        hub.stop()
+        // Down, but holding its port, so no other test's server can answer in its place.
+        hub.takeDown()
+        defer { hub.stop() }
         let fixture = try GitRepositoryFixture.small()
 
         let result = try fixture.tool(["sync", "--hub-url", url], credentials: true)
@@ -180,7 +182,9 @@ struct StatusCommandTests {
     @Test func statusOfAFailedSyncShowsTheLastError() throws {
         let hub = try startedHub()
         let url = hub.baseURL.absoluteString
-        hub.stop()
+        // Down, but holding its port, so no other test's server can answer in its place.
+        hub.takeDown()
+        defer { hub.stop() }
         let fixture = try GitRepositoryFixture.small(commits: 2)
         _ = try fixture.tool(["sync", "--hub-url", url], credentials: true)
         let text = try fixture.tool(["status"]).standardOutput

@@ -124,7 +124,9 @@ struct FaultTests {
 
     @Test func unreachableHubIsACannotConnectError() async throws {
         let hub = try startedHub()
-        hub.stop()
+        // Down, but holding its port, so no other test's server can answer in its place.
+        hub.takeDown()
+        defer { hub.stop() }
 
         let error = await #expect(throws: HubError.self) { try await client(for: hub).company() }
         guard case .cannotConnect(let host, _)? = error?.final else {
