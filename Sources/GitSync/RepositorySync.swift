@@ -475,10 +475,19 @@ public final class RepositorySync {
     // MARK: - Status
 
     /// What the checkpoint holds, for `status`; nil when the repository was never synced.
-    public func status() throws -> RepositoryStatus? {
+    ///
+    /// - Parameter hub: the Hub this repository syncs with; when given, the status says whether
+    ///   a resync of another repository cleaned it since this one delivered.
+    public func status(hub: HubConfiguration? = nil) throws -> RepositoryStatus? {
         guard FileManager.default.fileExists(atPath: checkpointPath) else { return nil }
         let store = try CheckpointStore(path: checkpointPath)
         let counts = try store.counts()
+        var cleanedSince: Date?
+        if let hub, let cleaned = HubState(configuration: hub, environment: environment).lastClean(),
+            cleaned > Double(try store.meta("hub_cleaned_at") ?? "") ?? 0
+        {
+            cleanedSince = Date(timeIntervalSince1970: cleaned)
+        }
         return RepositoryStatus(
             repository: repositoryName,
             path: displayPath,
@@ -497,7 +506,8 @@ public final class RepositorySync {
             skippedAuthors: try store.skippedAuthors().map {
                 RepositoryStatus.SkippedAuthor(email: $0.0, commits: $0.1)
             },
-            resyncUnfinished: try store.meta("resync_started") != nil
+            resyncUnfinished: try store.meta("resync_started") != nil,
+            hubCleanedSince: cleanedSince
         )
     }
 }
@@ -530,6 +540,9 @@ public struct RepositoryStatus: Encodable, Sendable {
     public var rejectedEntries: [Rejection]
     public var skippedAuthors: [SkippedAuthor]
     public var resyncUnfinished: Bool
+    /// When a resync of another repository cleaned the Hub after this one delivered: what it
+    /// delivered is gone from the Hub until its next sync sends it again.
+    public var hubCleanedSince: Date?
 }
 
 /// A file system error's own words, without the Foundation domain and code around them.

@@ -60,7 +60,7 @@ public enum CLI {
         case "resync":
             try await ResyncCommand(rest, environment: environment).run(console: console)
         case "status":
-            try StatusCommand(rest).run(console: console)
+            try StatusCommand(rest, environment: environment).run(console: console)
         case "auth":
             try await AuthCommand(rest, environment: environment).run(console: console)
         case "employees":

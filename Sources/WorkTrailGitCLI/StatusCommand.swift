@@ -1,5 +1,6 @@
 import Foundation
 import GitSync
+import WorkTrailHub
 
 /// `worktrail-git status`: what each repository's checkpoint holds.
 struct StatusCommand {
@@ -16,15 +17,21 @@ struct StatusCommand {
     let repositories: [String]
     let stateRoot: String?
     let json: Bool
+    let hub: HubSetup
 
-    init(_ arguments: [String]) throws {
-        let parsed = try Arguments(arguments, flags: ["--json"], options: ["--repo", "--state-dir"])
+    init(_ arguments: [String], environment: [String: String]) throws {
+        let parsed = try Arguments(
+            arguments,
+            flags: HubSetup.flags.union(["--json"]),
+            options: HubSetup.options.union(["--repo", "--state-dir"])
+        )
         guard parsed.operands.isEmpty else {
             throw UsageError("unexpected argument '\(parsed.operands[0])'; give repositories with --repo PATH")
         }
         repositories = parsed.all("--repo").isEmpty ? ["."] : parsed.all("--repo")
         stateRoot = parsed.value("--state-dir")
         json = parsed.has("--json")
+        hub = HubSetup(parsed, environment: environment)
     }
 
     func run(console: Console) throws {
@@ -34,7 +41,11 @@ struct StatusCommand {
         for path in repositories {
             do {
                 let sync = try RepositorySync(path: path, allAuthors: true, stateRoot: stateRoot)
-                guard let status = try sync.status() else {
+                // The Hub (and app) the repository syncs with, to tell whether it was cleaned since.
+                let hubConfiguration = (try? hub.baseURL(configured: sync.configuredHubURL)).map {
+                    HubConfiguration(baseURL: $0, credentials: try? hub.credentials())
+                }
+                guard let status = try sync.status(hub: hubConfiguration) else {
                     if !json { console.output("\(sync.repositoryName): never synced") }
                     continue
                 }
@@ -69,6 +80,10 @@ struct StatusCommand {
         console.output("  last sync        \(lastSync)")
         if let error = status.lastError { console.output("  last error       \(error)") }
         if status.resyncUnfinished { console.output("  a resync was started and is not finished: run sync or resync") }
+        if let cleaned = status.hubCleanedSince {
+            let when = ISO8601DateFormatter().string(from: cleaned)
+            console.output("  the Hub was cleaned at \(when) by a resync elsewhere; the next sync sends it all again")
+        }
         for rejection in status.rejectedEntries {
             console.output("  refused \(rejection.commit): \(rejection.reason)")
         }

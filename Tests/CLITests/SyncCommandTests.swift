@@ -191,4 +191,24 @@ struct StatusCommandTests {
         #expect(text.contains("  pending          2  (waiting in the outbox)\n"))
         #expect(text.contains("  last error       cannot connect to the Hub at 127.0.0.1"))
     }
+
+    @Test func statusSaysWhenAnotherRepositoryCleanedTheHub() throws {
+        let hub = try startedHub()
+        defer { hub.stop() }
+        let url = hub.baseURL.absoluteString
+        let first = try GitRepositoryFixture.small(commits: 2)
+        let second = try GitRepositoryFixture.small(commits: 2, start: 1_750_000_000)
+        // One user: both repositories share the user's state directory.
+        let state = ["XDG_STATE_HOME": first.directory.child("shared-state")]
+        _ = try first.tool(["sync", "--hub-url", url], credentials: true, extra: state)
+        _ = try second.tool(["sync", "--hub-url", url], credentials: true, extra: state)
+        #expect(!(try second.tool(["status", "--hub-url", url], credentials: true, extra: state).standardOutput
+            .contains("was cleaned")))
+
+        _ = try first.tool(["resync", "--yes", "--hub-url", url], credentials: true, extra: state)
+        let status = try second.tool(["status", "--hub-url", url], credentials: true, extra: state)
+        #expect(status.standardOutput.contains("by a resync elsewhere; the next sync sends it all again"))
+        let json = try second.tool(["status", "--json", "--hub-url", url], credentials: true, extra: state)
+        #expect(json.standardOutput.contains("\"hubCleanedSince\""))
+    }
 }
