@@ -31,8 +31,6 @@ struct DaemonCommand {
         """
 
     static let defaultInterval = 300.0
-    /// How long a stop waits for the request in flight before abandoning it, in seconds.
-    static let stopGrace = 5.0
 
     let options: RepositoryOptions
     let repositories: [String]
@@ -222,22 +220,15 @@ final class DaemonRunner {
         do {
             if let credentials, mode == .deliver {
                 let client = try client(for: sync, credentials: credentials)
-                let options = SyncOptions(batchSize: command.options.batchSize) { inbox.stopRequested }
-                // A stop lets the batch in flight finish, but waits no longer than a grace
-                // period: then the request is abandoned (its batch is sent again next time), so
-                // no retry or timeout of a Hub that does not answer holds the daemon up.
-                let job = SyncJob(sync: sync)
                 let stamps = stampsLines
-                let work = Task {
-                    try await job.sync.sync(client: client, options: options) { message in
-                        DaemonRunner.write("\(name): \(message)", stamped: stamps)
-                    }
+                report = try await stoppableSync(
+                    sync,
+                    client: client,
+                    options: SyncOptions(batchSize: command.options.batchSize),
+                    inbox: inbox
+                ) { message in
+                    DaemonRunner.write("\(name): \(message)", stamped: stamps)
                 }
-                inbox.whenStopped {
-                    DispatchQueue.global().asyncAfter(deadline: .now() + DaemonCommand.stopGrace) { work.cancel() }
-                }
-                defer { inbox.whenStopped(nil) }
-                report = try await work.value
             } else {
                 report = try sync.queueOnly()
             }
@@ -312,15 +303,4 @@ final class DaemonRunner {
     }
 
     private static func format(_ seconds: Double) -> String { String(format: "%.2f", seconds) }
-}
-
-/// Hands a repository to the task that syncs it while the daemon's loop awaits that task.
-// @unchecked Sendable: the loop does not touch the repository until the task has ended, so it
-// is only ever used by one task at a time.
-private final class SyncJob: @unchecked Sendable {
-    let sync: RepositorySync
-
-    init(sync: RepositorySync) {
-        self.sync = sync
-    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GitSync
+import WorkTrailDaemon
 import WorkTrailHub
 
 /// Options shared by the commands that scan repositories.
@@ -117,7 +118,11 @@ struct SyncCommand {
         }
         var clients: [URL: HubClient] = [:]
         var failures = 0
-        for path in options.repositories {
+        // Ctrl-C or SIGTERM while delivering: the batch in flight finishes (or is abandoned
+        // after a grace period), the rest waits in the outbox, and the run ends.
+        let inbox = DaemonInbox()
+        if credentials != nil && !dryRun { inbox.listenForSignals() }
+        for path in options.repositories where !inbox.stopRequested {
             var label = path
             do {
                 let sync = try options.open(path)
@@ -129,10 +134,16 @@ struct SyncCommand {
                         console: console,
                         cache: &clients
                     )
-                    let display = ProgressDisplay(label: sync.repositoryName, console: console)
-                    let report = try await sync.sync(client: client, options: syncOptions, progress: display.show) {
-                        console.error("\(sync.repositoryName): \($0)")
-                    }
+                    let name = sync.repositoryName
+                    let display = ProgressDisplay(label: name, console: console)
+                    let report = try await stoppableSync(
+                        sync,
+                        client: client,
+                        options: syncOptions,
+                        inbox: inbox,
+                        progress: { display.show($0) },
+                        log: { console.error("\(name): \($0)") }
+                    )
                     display.finish()
                     Self.show(report, console: console)
                     // Refused entries did not go through: say so in the exit status too.
@@ -163,6 +174,10 @@ struct SyncCommand {
                 console.error("\(label): \(error)")
                 failures += 1
             }
+        }
+        if inbox.stopRequested {
+            console.error("stopped; what was not delivered waits in the outbox for the next sync")
+            throw ExitStatus(code: 130)
         }
         if failures > 0 { throw ExitStatus(code: 1) }
     }

@@ -124,4 +124,34 @@ struct DeliveryGuaranteeTests {
         #expect(Set(hub.entries.map(\.link)).isSuperset(of: current))
         #expect(hub.entries.count == current.count + 10)
     }
+
+    /// Ctrl-C while delivering: the batch in flight is answered and recorded, no other batch
+    /// starts, and the rest goes out on the next run, each entry once.
+    @Test func interruptFinishesTheBatchInFlightAndLeavesTheRest() throws {
+        let hub = try startedHub()
+        defer { hub.stop() }
+        let fixture = try generated(100)
+        let expected = try fixture.logLines().count
+        hub.enqueueFault(.delay(seconds: 1), path: StandInHub.Path.createEntries, times: 100)
+        let arguments = ["sync", "--all-authors", "--batch-size", "10", "--hub-url", hub.baseURL.absoluteString]
+        var environment = fixture.environment
+        environment["XDG_STATE_HOME"] = fixture.directory.child("state")
+        environment["WORKTRAIL_APP_KEY"] = appKey
+        environment["WORKTRAIL_SECRET_API_KEY"] = secretKey
+        environment["WORKTRAIL_AUTH_TOKEN"] = authToken
+        let run = try RunningTool(arguments, in: fixture.path, environment: environment)
+        #expect(eventually { hub.createRequestCount >= 1 }, "\(run.output)")
+
+        run.send(SIGINT)
+        #expect(run.waitForExit(within: 60) == 130, "\(run.output)")
+        #expect(run.output.contains("stopped; what was not delivered waits in the outbox for the next sync"))
+        let stored = hub.entries.count
+        #expect(stored >= 10 && stored < expected)
+
+        hub.clearFaults()
+        let next = try fixture.tool(arguments, credentials: true)
+        #expect(next.status == 0, "\(next.allOutput)")
+        #expect(hub.entries.count == expected)
+        #expect(Set(hub.entries.map(\.link)).count == expected)
+    }
 }
