@@ -103,8 +103,13 @@ struct HookCommand {
         }
         // git answers with core.hooksPath when set (a relative one taken from the top of the
         // working tree), else <common git dir>/hooks; the answer is relative to the directory asked in.
-        let answer = try git.run(["rev-parse", "--git-path", "hooks"], in: repository)
-            .trimmingCharacters(in: .newlines)
+        let answer: String
+        do {
+            answer = try git.run(["rev-parse", "--git-path", "hooks"], in: repository)
+                .trimmingCharacters(in: .newlines)
+        } catch {
+            throw HookError(description: "\(repository): not inside a git repository; give one with --repo PATH")
+        }
         let base = URL(
             fileURLWithPath: repository,
             relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)

@@ -106,7 +106,12 @@ struct HubSetup {
     /// - Throws: `CommandError` for a malformed `WORKTRAIL_HUB_*` setting.
     func client(baseURL: URL, credentials: HubCredentials?, console: Console) throws -> HubClient {
         var retry = RetryPolicy()
-        if let attempts = try number(Self.attemptsVariable) { retry.maximumAttempts = max(1, Int(attempts)) }
+        if let attempts = try number(Self.attemptsVariable) {
+            guard attempts >= 1, attempts == attempts.rounded() else {
+                throw CommandError("\(Self.attemptsVariable) must be a whole number of attempts, 1 or more")
+            }
+            retry.maximumAttempts = Int(attempts)
+        }
         if let delay = try number(Self.retryDelayVariable) { retry.baseDelay = delay }
         var configuration = HubConfiguration(
             baseURL: baseURL,
@@ -122,7 +127,8 @@ struct HubSetup {
     private func number(_ variable: String) throws -> Double? {
         guard let text = nonEmpty(environment[variable]) else { return nil }
         guard let value = Double(text), value.isFinite, value >= 0 else {
-            throw CommandError("\(variable) must be a number of seconds (or attempts), not '\(text)'")
+            let what = variable == Self.attemptsVariable ? "a whole number of attempts" : "a number of seconds"
+            throw CommandError("\(variable) must be \(what), not '\(text)'")
         }
         return value
     }
