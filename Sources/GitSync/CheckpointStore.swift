@@ -370,6 +370,7 @@ final class CheckpointStore {
 
     private func update(_ commitIDs: [String], set assignments: String, _ values: [SQLiteValue]) throws(CheckpointError)
     {
+        guard !commitIDs.isEmpty else { return }
         try wrap {
             try database.transaction {
                 let now = Date().timeIntervalSince1970

@@ -59,66 +59,58 @@ final class Delivery {
         }
     }
 
-    /// Sends one batch. A batch the Hub refuses as invalid is split in halves until the entries
-    /// at fault are alone, so that one bad entry does not hold back the others.
+    /// Sends one batch and records what became of each entry. The client splits a batch the
+    /// Hub refuses as invalid until the entries at fault are alone, so one bad entry does not
+    /// hold back the others.
     private func send(_ batch: [QueuedEntry]) async throws {
-        let commitIDs = batch.map(\.commitID)
-        try store.markSending(commitIDs, batch: try store.nextBatchNumber())
-        let result: Result<[Int?], HubError>
-        do {
-            result = .success(
-                try await client.create(batch.map(\.entry), retryWhenOutcomeUnknown: !options.atMostOnce)
-            )
-        } catch {
-            result = .failure(error)
-        }
+        try store.markSending(batch.map(\.commitID), batch: try store.nextBatchNumber())
+        let outcomes = await client.deliver(
+            batch.map(\.entry),
+            batchSize: batch.count,
+            retryWhenOutcomeUnknown: !options.atMostOnce
+        ).outcomes
 
-        switch result {
-        case .success(let ids):
-            try record(ids, for: batch)
-        case .failure(let error) where error.isInvalidModel && batch.count == 1:
-            try store.markRejected(commitIDs, reason: error.description)
-            report.rejected.append((commitIDs[0], error.description))
-            sent += 1
-        case .failure(let error) where error.isInvalidModel:
-            try store.markPending(commitIDs)
-            let half = batch.count / 2
-            try await send(Array(batch[..<half]))
-            try await send(Array(batch[half...]))
-        case .failure(let error) where error.outcomeUnknown:
-            if options.atMostOnce {
-                try store.markUnknown(commitIDs)
-                throw SyncError(
-                    "\(error); \(entries(batch.count)) may or may not have been stored (set aside: --at-most-once)"
-                )
+        var delivered: [(commitID: String, hubID: Int)] = []
+        var unsent: [String] = []
+        var unanswered: [String] = []
+        var failure: HubError?
+        for (queued, outcome) in zip(batch, outcomes) {
+            switch outcome {
+            case .delivered(let id):
+                delivered.append((queued.commitID, id))
+            case .refused(let error):
+                try store.markRejected([queued.commitID], reason: error.description)
+                report.rejected.append((queued.commitID, error.description))
+                sent += 1
+            case .notDelivered(let error):
+                unsent.append(queued.commitID)
+                failure = failure ?? error
+            case .outcomeUnknown(let error):
+                unanswered.append(queued.commitID)
+                failure = failure ?? error
             }
-            // Left as "sending": the next run sends them again, and says so.
-            throw SyncError("\(error); \(entries(batch.count)) may or may not have been stored and will be sent again")
-        case .failure(let error):
-            try store.markPending(commitIDs)
-            throw SyncError(
-                "\(error); \(entries(batch.count)) \(batch.count == 1 ? "stays" : "stay")"
-                    + " in the outbox for the next run"
-            )
         }
+        try record(delivered, of: batch)
+        try store.markPending(unsent)
+        if options.atMostOnce { try store.markUnknown(unanswered) }
+
+        // Unanswered entries stay "sending" by default: the next run sends them again, and says so.
+        guard let failure else { return }
+        if !unanswered.isEmpty {
+            let fate = options.atMostOnce ? "(set aside: --at-most-once)" : "and will be sent again"
+            throw SyncError("\(failure); \(entries(unanswered.count)) may or may not have been stored \(fate)")
+        }
+        let stay = unsent.count == 1 ? "stays" : "stay"
+        throw SyncError("\(failure); \(entries(unsent.count)) \(stay) in the outbox for the next run")
     }
 
-    /// Records the ids the Hub gave; entries without one go back to the outbox.
-    private func record(_ ids: [Int?], for batch: [QueuedEntry]) throws {
-        let commitIDs = batch.map(\.commitID)
-        let delivered = zip(commitIDs, ids).compactMap { commit, id in id.map { (commitID: commit, hubID: $0) } }
+    /// Records the ids the Hub gave, in the checkpoint and in this machine's delivered index.
+    private func record(_ delivered: [(commitID: String, hubID: Int)], of batch: [QueuedEntry]) throws {
         try store.markDelivered(delivered)
         let deliveredIDs = Set(delivered.map(\.commitID))
         try? index?.add(batch.filter { deliveredIDs.contains($0.commitID) })
         report.delivered += delivered.count
         sent += delivered.count
-        guard delivered.count < commitIDs.count else { return }
-        let missing = Set(commitIDs).subtracting(delivered.map(\.commitID))
-        try store.markPending(Array(missing))
-        throw SyncError(
-            "the Hub returned ids for \(delivered.count) of \(commitIDs.count) entries;"
-                + " the other \(missing.count) stay in the outbox for the next run"
-        )
     }
 }
 
