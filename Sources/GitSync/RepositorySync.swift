@@ -167,10 +167,14 @@ public final class RepositorySync {
         each: (PreviewLine) throws -> Void,
         skipped: (String) -> Void = { _ in }
     ) throws {
-        let directory = EmployeeDirectory(
-            employees: hub.flatMap { HubState(configuration: $0, environment: environment).cachedEmployeeList() } ?? [],
-            aliases: settings.employeeAliases
-        )
+        // Employees matter in company mode only; personal mode reads no cache.
+        let directory = settings.companyMode
+            ? EmployeeDirectory(
+                employees: hub.flatMap { HubState(configuration: $0, environment: environment).cachedEmployeeList() }
+                    ?? [],
+                aliases: settings.employeeAliases
+            )
+            : nil
         // A resync that was started but not finished will begin again from nothing.
         let store =
             FileManager.default.fileExists(atPath: checkpointPath)

@@ -74,13 +74,7 @@ public struct DaemonStateMachine: Sendable, Equatable {
 
     /// The wait ended because its time was up.
     public mutating func timerFired() -> Action {
-        switch state {
-        case .idle, .backingOff:
-            state = .scanning(hubFailed: false)
-            return .runPass
-        case .scanning, .stopping, .stopped:
-            return .none
-        }
+        passIfWaiting()
     }
 
     /// How to handle the next repository of the pass in progress.
@@ -149,6 +143,11 @@ public struct DaemonStateMachine: Sendable, Equatable {
     /// The configuration was read again (whether or not it changed): a pass runs at once, so
     /// that new repositories are picked up without waiting for the interval.
     public mutating func configurationReloaded() -> Action {
+        passIfWaiting()
+    }
+
+    /// Starts a pass when the daemon is waiting (idle or backing off); nothing otherwise.
+    private mutating func passIfWaiting() -> Action {
         switch state {
         case .idle, .backingOff:
             state = .scanning(hubFailed: false)

@@ -113,10 +113,7 @@ final class DaemonRunner {
     /// Runs until stopped (or after one pass with `--once`); true when the last pass had no failure.
     func run(inbox: DaemonInbox) async -> Bool {
         if credentials == nil {
-            log(
-                "no Hub credentials are set (\(HubSetup.appKeyVariable), \(HubSetup.secretVariable),"
-                    + " \(HubSetup.tokenVariable)); scanning and queueing only"
-            )
+            log(HubSetup.noCredentials("scanning and queueing only"))
         }
         var action = machine.start()
         while true {
@@ -219,7 +216,12 @@ final class DaemonRunner {
         let report: SyncReport
         do {
             if let credentials, mode == .deliver {
-                let client = try client(for: sync, credentials: credentials)
+                let client = try command.options.client(
+                    for: sync,
+                    credentials: credentials,
+                    console: Console(),
+                    cache: &clients
+                )
                 let stamps = stampsLines
                 report = try await stoppableSync(
                     sync,
@@ -274,14 +276,6 @@ final class DaemonRunner {
         }
         var unique: Set<String> = []
         return paths.filter { unique.insert(URL(fileURLWithPath: $0).standardizedFileURL.path).inserted }
-    }
-
-    private func client(for sync: RepositorySync, credentials: HubCredentials) throws -> HubClient {
-        let url = try command.options.hub.baseURL(configured: sync.configuredHubURL)
-        if let client = clients[url] { return client }
-        let client = HubClient(configuration: HubConfiguration(baseURL: url, credentials: credentials))
-        clients[url] = client
-        return client
     }
 
     /// Logs a problem the first time it is seen (every time with --verbose); true when logged.

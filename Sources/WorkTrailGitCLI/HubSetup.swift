@@ -16,6 +16,12 @@ struct HubSetup {
     static let retryDelayVariable = "WORKTRAIL_HUB_RETRY_DELAY"
 
     /// The flags every Hub command takes.
+    /// Says that no credentials are set and where they come from, followed by `consequence`.
+    static func noCredentials(_ consequence: String) -> String {
+        "no Hub credentials are set (\(appKeyVariable), \(secretVariable), \(tokenVariable),"
+            + " or 'worktrail-git auth'); \(consequence)"
+    }
+
     static let flags: Set<String> = ["--allow-insecure-http", "--verbose"]
     /// The options every Hub command takes.
     static let options: Set<String> = ["--hub-url"]

@@ -110,11 +110,7 @@ struct SyncCommand {
     func run(console: Console) async throws {
         let credentials = try options.hub.credentials()
         if credentials == nil {
-            console.error(
-                "no Hub credentials are set (\(HubSetup.appKeyVariable), \(HubSetup.secretVariable),"
-                    + " \(HubSetup.tokenVariable), or 'worktrail-git auth'); showing what would be delivered,"
-                    + " sending nothing"
-            )
+            console.error(HubSetup.noCredentials("showing what would be delivered, sending nothing"))
         }
         var clients: [URL: HubClient] = [:]
         var failures = 0
