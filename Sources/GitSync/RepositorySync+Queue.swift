@@ -20,7 +20,6 @@ extension RepositorySync {
         }
         // Opened under the lock, so that two hooks of a fresh repository do not both create it.
         let store = try CheckpointStore(path: checkpointPath)
-        let scanner = Scanner(repository: repository, settings: settings, mailmap: mailmap)
         repeat {
             let scan = try scanner.scan(previous: try store.lastScan(), isKnown: { try store.known($0) })
             report.commitsRead += scan.commitsRead

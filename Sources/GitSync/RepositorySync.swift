@@ -73,7 +73,7 @@ public struct SyncError: Error, CustomStringConvertible {
 public final class RepositorySync {
     let repository: Repository
     let settings: RepositorySettings
-    let mailmap: Mailmap
+    private var loadedMailmap: Mailmap?
     /// Where the checkpoint and the lock live: `<common git dir>/worktrail`, or a directory
     /// of its own under `--state-dir`.
     public let stateDirectory: String
@@ -107,7 +107,6 @@ public final class RepositorySync {
             allAuthors: allAuthors,
             linkTemplate: linkTemplate
         )
-        mailmap = try Mailmap(repository: repository)
         let common = repository.commonDirectory
         if let stateRoot {
             let name = "\(settings.repositoryName)-\(String(fnv1a(common), radix: 16))"
@@ -134,7 +133,15 @@ public final class RepositorySync {
     /// The working tree, or the git directory of a bare repository, for messages.
     public var displayPath: String { repository.workingDirectory ?? repository.commonDirectory }
 
-    private var scanner: Scanner { Scanner(repository: repository, settings: settings, mailmap: mailmap) }
+    var scanner: Scanner { Scanner(repository: repository, settings: settings, mailmap: mailmap) }
+
+    /// The repository's mailmap, read on first use: a sync that finds nothing new needs none.
+    func mailmap() throws -> Mailmap {
+        if let loadedMailmap { return loadedMailmap }
+        let mailmap = try Mailmap(repository: repository)
+        loadedMailmap = mailmap
+        return mailmap
+    }
 
     // MARK: - Preview
 

@@ -68,17 +68,13 @@ struct ScanResult {
 struct Scanner {
     let repository: Repository
     let settings: RepositorySettings
-    let mailmap: Mailmap
-    /// The e-mails whose commits are taken, each also as the mailmap rewrites it; nil for all.
-    private let authorEmails: Set<String>?
+    /// Reads the mailmap, which only a scan that reads commits needs.
+    let mailmap: () throws -> Mailmap
 
-    init(repository: Repository, settings: RepositorySettings, mailmap: Mailmap) {
+    init(repository: Repository, settings: RepositorySettings, mailmap: @escaping () throws -> Mailmap) {
         self.repository = repository
         self.settings = settings
         self.mailmap = mailmap
-        authorEmails = settings.authorEmails.map { emails in
-            emails.union(emails.map { mailmap.resolve(Mailmap.Identity(name: "", email: $0)).email.lowercased() })
-        }
     }
 
     /// The commits to scan from: the references matching the configured globs, plus every
@@ -159,7 +155,12 @@ struct Scanner {
                 try repository.reachableCommits(from: tipIDs)
             }
 
-        var emails = AuthorEmails(mailmap: mailmap, identities: table.identities)
+        let mailmap = try mailmap()
+        // The e-mails whose commits are taken, each also as the mailmap rewrites it; nil for all.
+        let taken = settings.authorEmails.map { emails in
+            emails.union(emails.map { mailmap.resolve(Mailmap.Identity(name: "", email: $0)).email.lowercased() })
+        }
+        var emails = AuthorEmails(mailmap: mailmap, identities: table.identities, taken: taken)
         var candidates: [ScannedCommit] = []
         for number in numbers {
             if let taken = take(number, of: table, emails: &emails) { candidates.append(taken) }
@@ -235,11 +236,14 @@ struct Scanner {
     private struct AuthorEmails {
         let mailmap: Mailmap
         let identities: [Mailmap.Identity]
+        /// The e-mails whose commits are taken; nil for all.
+        let taken: Set<String>?
         var resolved: [String?]
 
-        init(mailmap: Mailmap, identities: [Mailmap.Identity]) {
+        init(mailmap: Mailmap, identities: [Mailmap.Identity], taken: Set<String>?) {
             self.mailmap = mailmap
             self.identities = identities
+            self.taken = taken
             resolved = Array(repeating: nil, count: identities.count)
         }
 
@@ -257,7 +261,7 @@ struct Scanner {
         if table.isMerge(at: number) && !settings.includeMerges { return nil }
         if let since = settings.since, table.authorTime(at: number) < since { return nil }
         let email = emails.email(of: table.authorNumber(at: number))
-        if let authorEmails, !authorEmails.contains(email) { return nil }
+        if let taken = emails.taken, !taken.contains(email) { return nil }
         return ScannedCommit(table: table, number: number, authorEmail: email)
     }
 }
