@@ -458,7 +458,7 @@ final class CheckpointStore {
         } catch let error as SQLiteError where error.isDiskFull || (error.isIOError && Self.isNearlyFull(path)) {
             throw .diskFull(path: path)
         } catch {
-            throw .failed(path: path, detail: Self.describe(error))
+            throw .failed(path: path, detail: describe(error))
         }
     }
 
@@ -469,8 +469,15 @@ final class CheckpointStore {
         guard statvfs((path as NSString).deletingLastPathComponent, &info) == 0 else { return false }
         return UInt64(info.f_bavail) * UInt64(info.f_frsize) < 1 << 20
     }
+}
 
-    private static func describe(_ error: any Error) -> String {
-        (error as? SQLiteError)?.message ?? (error as NSError).localizedDescription
+/// An error's own words for a message: SQLite's message, or a file system error without the
+/// Foundation domain and code around it.
+func describe(_ error: any Error) -> String {
+    if let error = error as? SQLiteError { return error.message }
+    let nsError = error as NSError
+    if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        return String(cString: strerror(Int32(underlying.code)))
     }
+    return nsError.localizedDescription
 }

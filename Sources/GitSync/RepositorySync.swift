@@ -555,12 +555,3 @@ public struct RepositoryStatus: Encodable, Sendable {
     /// delivered is gone from the Hub until its next sync sends it again.
     public var hubCleanedSince: Date?
 }
-
-/// A file system error's own words, without the Foundation domain and code around them.
-func describe(_ error: any Error) -> String {
-    let nsError = error as NSError
-    if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-        return String(cString: strerror(Int32(underlying.code)))
-    }
-    return nsError.localizedDescription
-}
